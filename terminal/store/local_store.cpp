@@ -1,0 +1,344 @@
+#include "terminal/store/local_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/sqlite/migrations.hpp"
+#include "terminal/store/schema.hpp"
+
+namespace loyalty::terminal {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void fail_data_dir(const fs::path& dir, std::string_view what, int err) {
+    throw StoreError("data dir " + dir.string() + ": " + std::string{what} + ": " + std::strerror(err));
+}
+
+// Creates the data dir if needed and makes it 0700; creates the database file 0600 (SQLite gives
+// its -wal and -shm files the database file's mode).
+fs::path prepare_files(const fs::path& data_dir) {
+    if (data_dir.empty()) throw StoreError("data dir is not set");
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(data_dir, ec)) && !fs::is_directory(data_dir, ec)) {
+        throw StoreError("data dir " + data_dir.string() + " exists but is not a directory");
+    }
+    fs::create_directories(data_dir, ec);
+    if (ec) fail_data_dir(data_dir, "cannot create it", ec.value());
+    if (::chmod(data_dir.c_str(), 0700) != 0) fail_data_dir(data_dir, "cannot make it private (0700)", errno);
+
+    const fs::path db_path = data_dir / LocalStore::k_database_file;
+    const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) fail_data_dir(data_dir, "cannot open " + db_path.filename().string(), errno);
+    const int rc = ::fchmod(fd, 0600);
+    const int chmod_errno = errno;
+    ::close(fd);
+    if (rc != 0) fail_data_dir(data_dir, "cannot make the database private (0600)", chmod_errno);
+    return db_path;
+}
+
+void check_integrity(sqlite::Database& db) {
+    sqlite::Statement check = db.prepare("PRAGMA quick_check(5)");
+    std::string problems;
+    while (check.step()) {
+        const std::string row = check.column_text(0);
+        if (row == "ok") return;
+        problems += problems.empty() ? row : "; " + row;
+    }
+    throw StoreError("database " + db.path().string() + " failed its integrity check (" + problems +
+                     "); loyaltyd will not write to it: move it aside and restore the terminal from head office");
+}
+
+std::string_view event_kind(const v1::Event& event) {
+    switch (event.body_case()) {
+        case v1::Event::kPurchase: return "purchase";
+        case v1::Event::kVoidSale: return "void";
+        case v1::Event::kSaleReturn: return "return";
+        case v1::Event::kEnrollment: return "enrollment";
+        case v1::Event::kConsent: return "consent";
+        case v1::Event::BODY_NOT_SET: break;
+    }
+    throw StoreError("event has no body (purchase, void, return, enrollment or consent)");
+}
+
+void bind_quantity(sqlite::Statement& stmt, int units_index, const v1::Quantity& quantity) {
+    if (quantity.has_units()) {
+        stmt.bind(units_index, quantity.units()).bind(units_index + 1, nullptr);
+    } else if (quantity.has_weight_grams()) {
+        stmt.bind(units_index, nullptr).bind(units_index + 1, quantity.weight_grams());
+    } else {
+        throw StoreError("line has neither units nor a weight");
+    }
+}
+
+void read_quantity(const sqlite::Statement& stmt, int units_index, v1::Quantity& quantity) {
+    if (!stmt.column_is_null(units_index)) {
+        quantity.set_units(stmt.column_int64(units_index));
+    } else {
+        quantity.set_weight_grams(stmt.column_int64(units_index + 1));
+    }
+}
+
+}  // namespace
+
+std::int64_t to_unix_ms(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Clock::time_point from_unix_ms(std::int64_t ms) {
+    return Clock::time_point{std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds{ms})};
+}
+
+LocalStore::LocalStore(const LocalStoreOptions& options) : db_(prepare_files(options.data_dir)) {
+    try {
+        db_.exec("PRAGMA busy_timeout = 5000");
+        if (db_.query_text("PRAGMA journal_mode = WAL") != "wal") {
+            throw StoreError("database " + db_.path().string() + ": the file system does not support WAL mode");
+        }
+        db_.exec("PRAGMA synchronous = FULL");
+        db_.exec("PRAGMA foreign_keys = ON");
+        if (options.disk_budget_bytes > 0) {
+            const std::int64_t page_size = db_.query_int64("PRAGMA page_size").value_or(4096);
+            const auto pages = static_cast<std::int64_t>(options.disk_budget_bytes) / page_size;
+            db_.exec("PRAGMA max_page_count = " + std::to_string(std::max<std::int64_t>(pages, 1)));
+        }
+        check_integrity(db_);
+        sqlite::migrate(db_, terminal_migrations(), options.schema_target);
+    } catch (const sqlite::SchemaError& e) {
+        throw StoreError(e.what());
+    } catch (const sqlite::Error& e) {
+        throw StoreError("database " + db_.path().string() + " cannot be opened: " + e.what());
+    }
+}
+
+int LocalStore::schema_version() {
+    return sqlite::schema_version(db_);
+}
+
+// ---- events ----------------------------------------------------------------------------------------
+
+std::uint64_t LocalStore::append_to_outbox(v1::Event& event, std::string_view kind) {
+    sqlite::Statement& next =
+        db_.cached("UPDATE counters SET value = value + 1 WHERE name = 'outbox_sequence' RETURNING value");
+    if (!next.step()) throw StoreError("outbox sequence counter is missing");
+    const auto sequence = static_cast<std::uint64_t>(next.column_int64(0));
+    next.reset();
+
+    event.mutable_header()->set_sequence(sequence);
+    std::string body;
+    if (!event.SerializeToString(&body)) throw StoreError("event could not be serialized");
+    db_.cached("INSERT INTO outbox (sequence, kind, body, created_at) VALUES (?, ?, ?, ?)")
+        .bind(1, static_cast<std::int64_t>(sequence))
+        .bind(2, kind)
+        .bind_blob(3, body)
+        .bind(4, to_unix_ms(Clock::now()))
+        .run();
+    return sequence;
+}
+
+void LocalStore::insert_sale_rows(const v1::Event& event) {
+    const v1::PurchaseEvent& sale = event.purchase();
+    auto optional_text = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional{s}; };
+    const std::int64_t completed_at =
+        event.header().has_terminal_time()
+            ? event.header().terminal_time().seconds() * 1000 + event.header().terminal_time().nanos() / 1'000'000
+            : to_unix_ms(Clock::now());
+    db_.cached(
+           "INSERT INTO sales (sale_id, sequence, cashier_id, loyalty_card, customer_id, completed_at, currency, "
+           "subtotal, discount_total, total, points_earned, points_redeemed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        .bind_all(sale.sale_id(), static_cast<std::int64_t>(event.header().sequence()), event.header().cashier_id(),
+                  optional_text(sale.loyalty_card()), optional_text(sale.customer_id()), completed_at,
+                  sale.total().currency(), sale.subtotal().minor_units(), sale.discount_total().minor_units(),
+                  sale.total().minor_units(), sale.points().earned(), sale.points().redeemed())
+        .run();
+
+    for (const v1::SaleLine& line : sale.lines()) {
+        sqlite::Statement& insert = db_.cached(
+            "INSERT INTO sale_lines (sale_id, line_no, gtin, description, department, units, weight_grams, "
+            "unit_price, line_total) VALUES (?,?,?,?,?,?,?,?,?)");
+        insert.bind_all(sale.sale_id(), static_cast<std::int64_t>(line.line_no()), line.gtin(), line.description(),
+                        line.department());
+        bind_quantity(insert, 6, line.quantity());
+        insert.bind(8, line.unit_price().minor_units()).bind(9, line.line_total().minor_units()).run();
+    }
+    std::int64_t discount_no = 0;
+    for (const v1::DiscountLine& discount : sale.discounts()) {
+        ++discount_no;
+        db_.cached(
+               "INSERT INTO sale_discounts (sale_id, discount_no, offer_id, receipt_text, amount, coupon_code) "
+               "VALUES (?,?,?,?,?,?)")
+            .bind_all(sale.sale_id(), discount_no, discount.offer_id(), discount.receipt_text(),
+                      discount.amount().minor_units(), optional_text(discount.coupon_code()))
+            .run();
+        for (const v1::DiscountTarget& target : discount.targets()) {
+            db_.cached(
+                   "INSERT INTO sale_discount_targets (sale_id, discount_no, line_no, units, amount) "
+                   "VALUES (?,?,?,?,?)")
+                .bind_all(sale.sale_id(), discount_no, static_cast<std::int64_t>(target.line_no()), target.units(),
+                          target.amount().minor_units())
+                .run();
+        }
+    }
+    std::int64_t tender_no = 0;
+    for (const v1::Tender& tender : sale.tenders()) {
+        db_.cached("INSERT INTO sale_tenders (sale_id, tender_no, kind, amount) VALUES (?,?,?,?)")
+            .bind_all(sale.sale_id(), ++tender_no, static_cast<std::int64_t>(tender.kind()),
+                      tender.amount().minor_units())
+            .run();
+    }
+    db_.cached("DELETE FROM open_basket WHERE sale_id = ?").bind(1, sale.sale_id()).run();
+}
+
+std::uint64_t LocalStore::record_purchase(v1::Event& event) {
+    if (!event.has_purchase()) throw StoreError("record_purchase needs a purchase event");
+    if (event.purchase().sale_id().empty()) throw StoreError("purchase event has no sale id");
+    const std::uint64_t previous_sequence = event.header().sequence();
+    try {
+        sqlite::Transaction tx(db_);
+        const std::uint64_t sequence = append_to_outbox(event, "purchase");
+        insert_sale_rows(event);
+        tx.commit();
+        return sequence;
+    } catch (...) {
+        event.mutable_header()->set_sequence(previous_sequence);
+        throw;
+    }
+}
+
+std::uint64_t LocalStore::record_event(v1::Event& event) {
+    const std::string_view kind = event_kind(event);
+    if (kind == "purchase") return record_purchase(event);
+    const std::uint64_t previous_sequence = event.header().sequence();
+    try {
+        sqlite::Transaction tx(db_);
+        const std::uint64_t sequence = append_to_outbox(event, kind);
+        tx.commit();
+        return sequence;
+    } catch (...) {
+        event.mutable_header()->set_sequence(previous_sequence);
+        throw;
+    }
+}
+
+// ---- outbox ----------------------------------------------------------------------------------------
+
+std::vector<OutboxEntry> LocalStore::unacked_events(std::uint64_t after_sequence, std::size_t limit) {
+    sqlite::Statement& select = db_.cached(
+        "SELECT sequence, kind, body, created_at FROM outbox WHERE acked_at IS NULL AND sequence > ? "
+        "ORDER BY sequence LIMIT ?");
+    select.bind(1, static_cast<std::int64_t>(after_sequence)).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<OutboxEntry> entries;
+    while (select.step()) {
+        entries.push_back(OutboxEntry{static_cast<std::uint64_t>(select.column_int64(0)), select.column_text(1),
+                                      select.column_blob(2), from_unix_ms(select.column_int64(3))});
+    }
+    return entries;
+}
+
+void LocalStore::mark_acked(std::uint64_t through_sequence, Clock::time_point at) {
+    db_.cached("UPDATE outbox SET acked_at = ? WHERE acked_at IS NULL AND sequence <= ?")
+        .bind(1, to_unix_ms(at))
+        .bind(2, static_cast<std::int64_t>(through_sequence))
+        .run();
+}
+
+std::size_t LocalStore::prune_acked(Clock::time_point cutoff) {
+    db_.cached("DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?").bind(1, to_unix_ms(cutoff)).run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+OutboxStats LocalStore::outbox_stats() {
+    OutboxStats stats;
+    stats.last_sequence = static_cast<std::uint64_t>(
+        db_.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(0));
+    stats.depth =
+        static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM outbox WHERE acked_at IS NULL").value_or(0));
+    // Everything below the oldest unacknowledged event is acknowledged (or pruned after it was).
+    const auto oldest_unacked = db_.query_int64("SELECT min(sequence) FROM outbox WHERE acked_at IS NULL");
+    stats.acked_through = oldest_unacked ? static_cast<std::uint64_t>(*oldest_unacked) - 1 : stats.last_sequence;
+    return stats;
+}
+
+// ---- the open basket ---------------------------------------------------------------------------------
+
+void LocalStore::begin_basket(const std::string& sale_id, const std::string& cashier_id, const std::string& currency,
+                              Clock::time_point opened_at) {
+    sqlite::Transaction tx(db_);
+    db_.cached("DELETE FROM open_basket").run();
+    db_.cached("INSERT INTO open_basket (id, sale_id, cashier_id, currency, opened_at) VALUES (1, ?, ?, ?, ?)")
+        .bind_all(sale_id, cashier_id, currency, to_unix_ms(opened_at))
+        .run();
+    tx.commit();
+}
+
+void LocalStore::put_basket_line(const v1::SaleLine& line) {
+    sqlite::Statement& upsert = db_.cached(
+        "INSERT OR REPLACE INTO open_basket_lines (basket, line_no, gtin, description, department, units, "
+        "weight_grams, unit_price, line_total) VALUES (1,?,?,?,?,?,?,?,?)");
+    upsert.bind_all(static_cast<std::int64_t>(line.line_no()), line.gtin(), line.description(), line.department());
+    bind_quantity(upsert, 5, line.quantity());
+    upsert.bind(7, line.unit_price().minor_units()).bind(8, line.line_total().minor_units()).run();
+}
+
+void LocalStore::remove_basket_line(std::uint32_t line_no) {
+    db_.cached("DELETE FROM open_basket_lines WHERE line_no = ?").bind(1, static_cast<std::int64_t>(line_no)).run();
+}
+
+void LocalStore::set_basket_customer(const std::string& loyalty_card, const std::string& customer_id) {
+    db_.cached("UPDATE open_basket SET loyalty_card = ?, customer_id = ? WHERE id = 1")
+        .bind(1, loyalty_card.empty() ? std::nullopt : std::optional{loyalty_card})
+        .bind(2, customer_id.empty() ? std::nullopt : std::optional{customer_id})
+        .run();
+}
+
+void LocalStore::set_basket_points_to_redeem(std::int64_t points) {
+    db_.cached("UPDATE open_basket SET points_to_redeem = ? WHERE id = 1").bind(1, points).run();
+}
+
+std::optional<OpenBasket> LocalStore::open_basket() {
+    sqlite::Statement& header = db_.cached(
+        "SELECT sale_id, cashier_id, currency, opened_at, loyalty_card, customer_id, points_to_redeem "
+        "FROM open_basket");
+    if (!header.step()) return std::nullopt;
+    OpenBasket basket;
+    basket.sale_id = header.column_text(0);
+    basket.cashier_id = header.column_text(1);
+    basket.currency = header.column_text(2);
+    basket.opened_at = from_unix_ms(header.column_int64(3));
+    basket.loyalty_card = header.column_text(4);
+    basket.customer_id = header.column_text(5);
+    basket.points_to_redeem = header.column_int64(6);
+    header.reset();
+
+    sqlite::Statement& lines = db_.cached(
+        "SELECT line_no, gtin, description, department, units, weight_grams, unit_price, line_total "
+        "FROM open_basket_lines ORDER BY line_no");
+    while (lines.step()) {
+        v1::SaleLine& line = basket.lines.emplace_back();
+        line.set_line_no(static_cast<std::uint32_t>(lines.column_int64(0)));
+        line.set_gtin(lines.column_text(1));
+        line.set_description(lines.column_text(2));
+        line.set_department(lines.column_text(3));
+        read_quantity(lines, 4, *line.mutable_quantity());
+        line.mutable_unit_price()->set_minor_units(lines.column_int64(6));
+        line.mutable_unit_price()->set_currency(basket.currency);
+        line.mutable_line_total()->set_minor_units(lines.column_int64(7));
+        line.mutable_line_total()->set_currency(basket.currency);
+    }
+    return basket;
+}
+
+void LocalStore::discard_open_basket() {
+    db_.cached("DELETE FROM open_basket").run();
+}
+
+std::uint64_t LocalStore::catalog_version() {
+    return static_cast<std::uint64_t>(
+        db_.query_int64("SELECT version FROM catalog_versions WHERE component = 'catalog'").value_or(0));
+}
+
+}  // namespace loyalty::terminal

@@ -1,0 +1,131 @@
+// LocalStore: everything a terminal keeps on its own disk, in one SQLite database
+// (<data_dir>/terminal.db; schema in docs/local-store.md).
+//
+// Promises (spec §3.4):
+//   * A completed sale, its lines, discounts, tenders, points and its outbound event are written
+//     in one transaction, durable (WAL, synchronous=FULL) before record_purchase() returns.
+//   * Outbox sequences start at 1, increase by one per event, and are never reused, across
+//     restarts and pruning.
+//   * The open basket is kept line by line, so it comes back after a crash or power cut.
+//   * At open: the data dir is 0700, the database file 0600, `PRAGMA quick_check` passes, and the
+//     schema is migrated to the newest version (a newer database is refused).
+//   * With a disk budget, a write that would exceed it fails with sqlite::Error::is_disk_full()
+//     and changes nothing.
+//
+// Threads: one LocalStore per process, used from one thread or strand. Failures are thrown:
+// StoreError for a store that cannot be used or an event it cannot record, sqlite::Error for
+// a failed statement (full disk, I/O error); a failed write leaves nothing behind.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/sqlite/database.hpp"
+#include "loyalty/v1/events.pb.h"
+
+namespace loyalty::terminal {
+
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+using Clock = std::chrono::system_clock;
+
+struct LocalStoreOptions {
+    std::filesystem::path data_dir;
+    std::uint64_t disk_budget_bytes = 0;  // 0: no budget beyond the disk itself
+    // Tests only: stop migrating at this schema version.
+    std::optional<int> schema_target;
+};
+
+struct OutboxEntry {
+    std::uint64_t sequence = 0;
+    std::string kind;  // "purchase", "void", "return", "enrollment", "consent"
+    std::string body;  // a serialized loyalty.v1.Event
+    Clock::time_point created_at;
+};
+
+struct OutboxStats {
+    std::uint64_t last_sequence = 0;  // highest sequence ever assigned
+    std::uint64_t acked_through = 0;  // highest sequence head office acknowledged
+    std::uint64_t depth = 0;          // events not yet acknowledged
+};
+
+struct OpenBasket {
+    std::string sale_id;
+    std::string cashier_id;
+    std::string currency;
+    Clock::time_point opened_at;
+    std::string loyalty_card;
+    std::string customer_id;
+    std::int64_t points_to_redeem = 0;
+    std::vector<v1::SaleLine> lines;  // in line_no order
+};
+
+class LocalStore {
+public:
+    static constexpr const char* k_database_file = "terminal.db";
+
+    explicit LocalStore(const LocalStoreOptions& options);
+
+    int schema_version();
+    const std::filesystem::path& database_path() const { return db_.path(); }
+
+    // ---- completed sales and other events --------------------------------------------------------
+
+    // Records a completed sale: the sale rows and the event in the outbox, in one durable
+    // transaction; the open basket with the same sale id is cleared in it too. Assigns the event's
+    // sequence (written into `event`) and returns it.
+    std::uint64_t record_purchase(v1::Event& event);
+
+    // Records any other event (void, return, enrollment, consent) in the outbox; returns its sequence.
+    std::uint64_t record_event(v1::Event& event);
+
+    // ---- outbox ----------------------------------------------------------------------------------
+
+    // Unacknowledged events with sequence > after_sequence, in order, at most `limit`.
+    std::vector<OutboxEntry> unacked_events(std::uint64_t after_sequence, std::size_t limit);
+    // Head office holds every event up to `through_sequence`.
+    void mark_acked(std::uint64_t through_sequence, Clock::time_point at = Clock::now());
+    // Deletes acknowledged events acknowledged before `cutoff`; returns how many.
+    std::size_t prune_acked(Clock::time_point cutoff);
+    OutboxStats outbox_stats();
+
+    // ---- the open basket -------------------------------------------------------------------------
+
+    // Opens a new basket (discarding any other) whose amounts are in `currency`.
+    void begin_basket(const std::string& sale_id, const std::string& cashier_id, const std::string& currency,
+                      Clock::time_point opened_at);
+    // Adds the line, or replaces the line with the same line_no.
+    void put_basket_line(const v1::SaleLine& line);
+    void remove_basket_line(std::uint32_t line_no);
+    void set_basket_customer(const std::string& loyalty_card, const std::string& customer_id);
+    void set_basket_points_to_redeem(std::int64_t points);
+    std::optional<OpenBasket> open_basket();
+    void discard_open_basket();
+
+    // ---- catalog ---------------------------------------------------------------------------------
+
+    std::uint64_t catalog_version();
+
+    // For components built on the store (and tests): the connection itself.
+    sqlite::Database& database() { return db_; }
+
+private:
+    std::uint64_t append_to_outbox(v1::Event& event, std::string_view kind);
+    void insert_sale_rows(const v1::Event& event);
+
+    sqlite::Database db_;
+};
+
+// Milliseconds since the Unix epoch, the time format of every table.
+std::int64_t to_unix_ms(Clock::time_point t);
+Clock::time_point from_unix_ms(std::int64_t ms);
+
+}  // namespace loyalty::terminal

@@ -1,0 +1,312 @@
+// The terminal's local store on real SQLite files: schema and migrations, file permissions,
+// whole sales in one transaction, the outbox sequence, the open basket and the disk budget.
+#include "terminal/store/local_store.hpp"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "common/sqlite/migrations.hpp"
+#include "terminal/store/schema.hpp"
+#include "tests/store/sample_sale.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace loyalty::terminal;
+using loyalty::test::make_purchase;
+using loyalty::test::TempDir;
+
+namespace {
+
+LocalStore open_store(const TempDir& dir, std::uint64_t budget = 0) {
+    return LocalStore(LocalStoreOptions{dir / "data", budget, std::nullopt});
+}
+
+std::int64_t count(LocalStore& store, const std::string& sql) {
+    return store.database().query_int64(sql).value();
+}
+
+unsigned mode_of(const std::filesystem::path& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+}  // namespace
+
+TEST_CASE("a new store is created private, in WAL mode, at the newest schema") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    CHECK(store.schema_version() == terminal_schema_version());
+    CHECK(terminal_schema_version() == 3);
+    CHECK(mode_of(dir / "data") == 0700);
+    CHECK(mode_of(dir / "data/terminal.db") == 0600);
+    CHECK(store.database().query_text("PRAGMA journal_mode") == "wal");
+    CHECK(store.database().query_int64("PRAGMA synchronous") == 2);  // FULL
+    CHECK(store.database().query_int64("PRAGMA foreign_keys") == 1);
+    CHECK(store.database().query_int64("PRAGMA busy_timeout") == 5000);
+    // The WAL exists once something was written, with the database's mode.
+    auto event = make_purchase("T03-000001");
+    store.record_purchase(event);
+    CHECK(mode_of(dir / "data/terminal.db-wal") == 0600);
+}
+
+TEST_CASE("an existing data dir and database with loose permissions are made private") {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "data");
+    ::chmod((dir / "data").c_str(), 0777);
+    loyalty::test::write_file(dir / "data/terminal.db", "");
+    ::chmod((dir / "data/terminal.db").c_str(), 0644);
+    LocalStore store = open_store(dir);
+    CHECK(mode_of(dir / "data") == 0700);
+    CHECK(mode_of(dir / "data/terminal.db") == 0600);
+}
+
+TEST_CASE("a data dir that is a file is refused with a clear error") {
+    TempDir dir;
+    loyalty::test::write_file(dir / "data", "not a directory");
+    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("data dir") && Catch::Contains("data"));
+}
+
+TEST_CASE("the store migrates from each earlier schema version and keeps what it held") {
+    for (int start = 1; start < terminal_schema_version(); ++start) {
+        INFO("from version " << start);
+        TempDir dir;
+        {
+            // What a release at that version had written: one sale with its event (v1 tables).
+            LocalStore old(LocalStoreOptions{dir / "data", 0, start});
+            REQUIRE(old.schema_version() == start);
+            old.database().exec(R"sql(
+                UPDATE counters SET value = 1 WHERE name = 'outbox_sequence';
+                INSERT INTO outbox (sequence, kind, body, created_at) VALUES (1, 'purchase', x'0a00', 1);
+                INSERT INTO sales (sale_id, sequence, cashier_id, completed_at, currency, subtotal,
+                                   discount_total, total) VALUES ('T03-000001', 1, 'C-1', 1, 'EUR', 398, 0, 398);
+                INSERT INTO sale_lines (sale_id, line_no, gtin, description, department, units, unit_price,
+                                        line_total) VALUES ('T03-000001', 1, '4006381333931', 'milk', 'dairy', 2,
+                                                            199, 398);
+            )sql");
+        }
+        LocalStore store = open_store(dir);
+        CHECK(store.schema_version() == terminal_schema_version());
+        CHECK(count(store, "SELECT count(*) FROM sales") == 1);
+        CHECK(count(store, "SELECT count(*) FROM sale_lines") == 1);
+        CHECK(store.outbox_stats().last_sequence == 1);
+        auto next = make_purchase("T03-000002");
+        CHECK(store.record_purchase(next) == 2);
+        CHECK(store.catalog_version() == 0);
+    }
+}
+
+TEST_CASE("a database written by a newer release is refused and left as it is") {
+    TempDir dir;
+    { LocalStore store = open_store(dir); }
+    {
+        loyalty::sqlite::Database db(dir / "data/terminal.db");
+        db.exec("PRAGMA user_version = 42");
+    }
+    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("schema version 42") && Catch::Contains("newer"));
+    loyalty::sqlite::Database db(dir / "data/terminal.db");
+    CHECK(loyalty::sqlite::schema_version(db) == 42);
+}
+
+TEST_CASE("a corrupt database is refused at open with the integrity check's findings") {
+    TempDir dir;
+    {
+        LocalStore store = open_store(dir);
+        for (int i = 1; i <= 200; ++i) {
+            auto event = make_purchase("T03-" + std::to_string(i));
+            store.record_purchase(event);
+        }
+        store.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    // Overwrite part of the database's pages (past the header) with garbage.
+    const auto path = dir / "data/terminal.db";
+    std::string bytes = loyalty::test::read_file(path);
+    REQUIRE(bytes.size() > 64 * 1024);
+    for (std::size_t i = 8192; i < 40960; ++i)
+        bytes[i] = static_cast<char>(i * 7);
+    loyalty::test::write_file(path, bytes);
+    CHECK_THROWS_AS(open_store(dir), std::exception);
+    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("terminal.db"));
+}
+
+TEST_CASE("a completed sale is written whole: sale, lines, discounts, tenders and its event") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    store.begin_basket("T03-000001", "C-108", "EUR", Clock::now());
+    auto event = make_purchase("T03-000001", 5, 2);
+    const auto sequence = store.record_purchase(event);
+    CHECK(sequence == 1);
+    CHECK(event.header().sequence() == 1);
+    CHECK(count(store, "SELECT count(*) FROM sales WHERE sale_id = 'T03-000001' AND sequence = 1") == 1);
+    CHECK(count(store, "SELECT count(*) FROM sale_lines") == 5);
+    CHECK(count(store, "SELECT count(*) FROM sale_lines WHERE weight_grams = 1250 AND units IS NULL") == 1);
+    CHECK(count(store, "SELECT count(*) FROM sale_discounts") == 2);
+    CHECK(count(store, "SELECT count(*) FROM sale_discount_targets") == 2);
+    CHECK(count(store, "SELECT count(*) FROM sale_tenders") == 1);
+    CHECK(count(store, "SELECT total FROM sales") == 4 * 398 + 374 - 100);
+    CHECK_FALSE(store.open_basket().has_value());  // completing the sale closed its basket
+
+    const auto pending = store.unacked_events(0, 10);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].kind == "purchase");
+    loyalty::v1::Event stored;
+    REQUIRE(stored.ParseFromString(pending[0].body));
+    CHECK(stored.header().sequence() == 1);
+    CHECK(stored.purchase().sale_id() == "T03-000001");
+    CHECK(stored.purchase().lines_size() == 5);
+}
+
+TEST_CASE("a sale that cannot be recorded leaves nothing behind and uses no sequence number") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    auto first = make_purchase("T03-000001");
+    store.record_purchase(first);
+
+    SECTION("a duplicate sale id") {
+        auto again = make_purchase("T03-000001");
+        CHECK_THROWS_AS(store.record_purchase(again), loyalty::sqlite::Error);
+        CHECK(again.header().sequence() == 0);
+    }
+    SECTION("a line that is neither counted nor weighed, after some lines were written") {
+        auto bad = make_purchase("T03-000002");
+        bad.mutable_purchase()->mutable_lines(3)->clear_quantity();
+        CHECK_THROWS_WITH(store.record_purchase(bad), Catch::Contains("neither units nor a weight"));
+    }
+    SECTION("totals that do not add up") {
+        auto bad = make_purchase("T03-000002");
+        bad.mutable_purchase()->mutable_total()->set_minor_units(1);
+        CHECK_THROWS_AS(store.record_purchase(bad), loyalty::sqlite::Error);
+    }
+    SECTION("a discount touching a line the sale does not have") {
+        auto bad = make_purchase("T03-000002");
+        bad.mutable_purchase()->mutable_discounts(1)->mutable_targets(0)->set_line_no(99);
+        CHECK_THROWS_AS(store.record_purchase(bad), loyalty::sqlite::Error);
+    }
+    CHECK(count(store, "SELECT count(*) FROM sales") == 1);
+    CHECK(count(store, "SELECT count(*) FROM sale_lines") == 5);
+    CHECK(count(store, "SELECT count(*) FROM sale_discounts") == 2);
+    CHECK(count(store, "SELECT count(*) FROM outbox") == 1);
+    auto next = make_purchase("T03-000003");
+    CHECK(store.record_purchase(next) == 2);
+}
+
+TEST_CASE("outbox sequences are monotonic across reopen, acknowledgement and pruning") {
+    TempDir dir;
+    std::uint64_t last = 0;
+    for (int session = 0; session < 4; ++session) {
+        LocalStore store = open_store(dir);
+        for (int i = 0; i < 25; ++i) {
+            auto event = make_purchase("S" + std::to_string(session) + "-" + std::to_string(i), 2, 0);
+            const auto sequence = store.record_purchase(event);
+            CHECK(sequence == last + 1);
+            last = sequence;
+        }
+        loyalty::v1::Event enrollment;
+        enrollment.mutable_enrollment()->set_customer_id("S0042-T03-" + std::to_string(session));
+        CHECK(store.record_event(enrollment) == ++last);
+        // Acknowledge everything and prune it: the counter must not fall back.
+        store.mark_acked(last, Clock::now() - std::chrono::hours(24 * 40));
+        CHECK(store.prune_acked(Clock::now() - std::chrono::hours(24 * 30)) == 26);
+        const OutboxStats stats = store.outbox_stats();
+        CHECK(stats.depth == 0);
+        CHECK(stats.last_sequence == last);
+        CHECK(stats.acked_through == last);
+    }
+    CHECK(last == 4 * 26);
+}
+
+TEST_CASE("unacknowledged events come back in order, in bounded batches, until acknowledged") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    for (int i = 1; i <= 10; ++i) {
+        auto event = make_purchase("T03-" + std::to_string(i), 1, 0);
+        store.record_purchase(event);
+    }
+    auto batch = store.unacked_events(0, 4);
+    REQUIRE(batch.size() == 4);
+    CHECK(batch.front().sequence == 1);
+    CHECK(batch.back().sequence == 4);
+    batch = store.unacked_events(4, 100);
+    REQUIRE(batch.size() == 6);
+    CHECK(batch.front().sequence == 5);
+    store.mark_acked(7);
+    CHECK(store.outbox_stats().depth == 3);
+    CHECK(store.outbox_stats().acked_through == 7);
+    CHECK(store.unacked_events(0, 100).front().sequence == 8);
+    // Acknowledged but within retention: kept.
+    CHECK(store.prune_acked(Clock::now() - std::chrono::hours(24)) == 0);
+    CHECK(count(store, "SELECT count(*) FROM outbox") == 10);
+}
+
+TEST_CASE("the open basket survives closing and reopening the store") {
+    TempDir dir;
+    const auto opened = Clock::now();
+    {
+        LocalStore store = open_store(dir);
+        store.begin_basket("T03-000009", "C-108", "EUR", opened);
+        auto sale = make_purchase("T03-000009", 3, 0);
+        for (const auto& line : sale.purchase().lines())
+            store.put_basket_line(line);
+        auto changed = sale.purchase().lines(0);
+        changed.mutable_quantity()->set_units(5);
+        store.put_basket_line(changed);
+        store.remove_basket_line(2);
+        store.set_basket_customer("6036000000000011", "CUST-1");
+        store.set_basket_points_to_redeem(250);
+    }
+    LocalStore store = open_store(dir);
+    auto basket = store.open_basket();
+    REQUIRE(basket.has_value());
+    CHECK(basket->sale_id == "T03-000009");
+    CHECK(basket->cashier_id == "C-108");
+    CHECK(basket->currency == "EUR");
+    CHECK(to_unix_ms(basket->opened_at) == to_unix_ms(opened));
+    CHECK(basket->loyalty_card == "6036000000000011");
+    CHECK(basket->customer_id == "CUST-1");
+    CHECK(basket->points_to_redeem == 250);
+    REQUIRE(basket->lines.size() == 2);
+    CHECK(basket->lines[0].line_no() == 1);
+    CHECK(basket->lines[0].quantity().units() == 5);
+    CHECK(basket->lines[0].unit_price().currency() == "EUR");
+    CHECK(basket->lines[1].line_no() == 3);
+    CHECK(basket->lines[1].quantity().weight_grams() == 1250);
+    store.discard_open_basket();
+    CHECK_FALSE(store.open_basket().has_value());
+    CHECK(count(store, "SELECT count(*) FROM open_basket_lines") == 0);
+}
+
+TEST_CASE("a basket line without an open basket is refused") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    auto sale = make_purchase("T03-1", 1, 0);
+    CHECK_THROWS_AS(store.put_basket_line(sale.purchase().lines(0)), loyalty::sqlite::Error);
+}
+
+TEST_CASE("with a disk budget a full store refuses new sales, keeps every earlier one and stays sound") {
+    TempDir dir;
+    constexpr std::uint64_t k_budget = 256 * 1024;
+    LocalStore store = open_store(dir, k_budget);
+    int recorded = 0;
+    bool full = false;
+    for (int i = 0; i < 100'000 && !full; ++i) {
+        auto event = make_purchase("T03-" + std::to_string(i), 20, 2);
+        try {
+            store.record_purchase(event);
+            ++recorded;
+        } catch (const loyalty::sqlite::Error& e) {
+            CHECK(e.is_disk_full());
+            full = true;
+        }
+    }
+    REQUIRE(full);
+    CHECK(recorded > 10);
+    CHECK(count(store, "SELECT count(*) FROM sales") == recorded);
+    CHECK(count(store, "SELECT count(*) FROM sale_lines") == recorded * 20);
+    CHECK(store.outbox_stats().last_sequence == static_cast<std::uint64_t>(recorded));
+    CHECK(store.database().query_text("PRAGMA quick_check") == "ok");
+    // Pruning acknowledged events makes room again.
+    store.mark_acked(static_cast<std::uint64_t>(recorded), Clock::now() - std::chrono::hours(24 * 60));
+    store.prune_acked(Clock::now());
+    auto event = make_purchase("T03-after-prune", 2, 0);
+    CHECK(store.record_purchase(event) == static_cast<std::uint64_t>(recorded) + 1);
+}
