@@ -4,10 +4,10 @@ namespace loyalty::terminal {
 
 std::string ConfigError::to_string() const {
     std::string text = file;
-    if (line > 0) text += ":" + std::to_string(line);
-    text += ": ";
-    if (!key.empty()) text += key + ": ";
-    text += message;
+    if (line > 0) text.append(":").append(std::to_string(line));
+    text.append(": ");
+    if (!key.empty()) text.append(key).append(": ");
+    text.append(message);
     return text;
 }
 

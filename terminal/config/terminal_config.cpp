@@ -97,24 +97,27 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
         TomlReader range(*node.as_table(), prefix_key, diag);
         CardRange card;
         bool ok = true;
-        if (auto name = range.string("name"))
+        if (auto name = range.string("name")) {
             card.name = *name;
-        else
+        } else {
             ok = false;
-        auto prefix = range.string("prefix");
-        if (prefix && (prefix->empty() || prefix->size() > 18 || !all_digits(*prefix))) {
-            range.error("prefix", "must be 1 to 18 digits, got " + quote_text(*prefix));
-            prefix.reset();
         }
-        if (prefix)
-            card.prefix = *prefix;
-        else
-            ok = false;
-        auto length = range.integer("length", 8, 19);
-        if (length)
+        bool prefix_ok = false;
+        if (auto prefix = range.string("prefix")) {
+            prefix_ok = !prefix->empty() && prefix->size() <= 18 && all_digits(*prefix);
+            if (prefix_ok) {
+                card.prefix = *prefix;
+            } else {
+                range.error("prefix", "must be 1 to 18 digits, got " + quote_text(*prefix));
+            }
+        }
+        ok = ok && prefix_ok;
+        const auto length = range.integer("length", 8, 19);
+        if (length) {
             card.length = static_cast<unsigned>(*length);
-        else
+        } else {
             ok = false;
+        }
         if (auto kind = range.choice("check_digit", {"luhn", "gs1_mod10", "none"})) {
             card.check_digit = *kind == "luhn"        ? CheckDigit::luhn
                                : *kind == "gs1_mod10" ? CheckDigit::gs1_mod10
@@ -123,9 +126,9 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
             ok = false;
         }
         range.finish();
-        if (prefix && length && prefix->size() >= static_cast<std::size_t>(*length)) {
-            range.error("prefix", "is " + std::to_string(prefix->size()) + " digits, not shorter than the length " +
-                                      std::to_string(*length));
+        if (prefix_ok && length && card.prefix.size() >= card.length) {
+            range.error("prefix", "is " + std::to_string(card.prefix.size()) + " digits, not shorter than the length " +
+                                      std::to_string(card.length));
             ok = false;
         }
         if (ok && !seen.emplace(card.prefix, card.length).second) {
