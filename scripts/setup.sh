@@ -7,7 +7,7 @@ set -euo pipefail
 # Keep this list in step with the "Dependencies" table of README.md.
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config git
+  g++ cmake ninja-build pkg-config git clang-format
   # libraries
   libboost1.81-dev    # Asio (C++20 coroutines, SSL), Beast; never libboost-dev (1.74), which conflicts
   libsqlite3-dev      # local store and head-office store

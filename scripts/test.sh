@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then builds and runs the whole test suite
-# twice, in the dev (debug) preset and in the asan (AddressSanitizer + UBSan) preset.
+# twice, in the dev (debug) preset and in the asan (AddressSanitizer + UBSan) preset, after
+# checking that every C++ file is formatted as .clang-format says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+
+echo "==> format: clang-format --dry-run on every C++ file"
+git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format --dry-run --Werror
 
 for preset in dev asan; do
   echo "==> $preset: configure, build, test"

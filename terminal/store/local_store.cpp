@@ -31,7 +31,7 @@ fs::path prepare_files(const fs::path& data_dir) {
     if (ec) fail_data_dir(data_dir, "cannot create it", ec.value());
     if (::chmod(data_dir.c_str(), 0700) != 0) fail_data_dir(data_dir, "cannot make it private (0700)", errno);
 
-    const fs::path db_path = data_dir / LocalStore::k_database_file;
+    fs::path db_path = data_dir / LocalStore::k_database_file;
     const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) fail_data_dir(data_dir, "cannot open " + db_path.filename().string(), errno);
     const int rc = ::fchmod(fd, 0600);
