@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config git clang-format
+  clang libclang-rt-14-dev   # the fuzz preset: libFuzzer with ASan + UBSan
   # libraries
   libboost1.81-dev    # Asio (C++20 coroutines, SSL), Beast; never libboost-dev (1.74), which conflicts
   libsqlite3-dev      # local store and head-office store

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, then builds and runs the whole test suite
-# twice, in the dev (debug) preset and in the asan (AddressSanitizer + UBSan) preset, after
-# checking that every C++ file is formatted as .clang-format says.
+# The README's test command: installs what is missing, checks that every C++ file is formatted as
+# .clang-format says, builds the libFuzzer targets (fuzz preset, clang) and runs each for a fixed
+# number of inputs, then builds and runs the whole test suite in the dev (debug) preset and in the
+# asan (AddressSanitizer + UBSan) preset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ bash scripts/setup.sh
 echo "==> format: clang-format --dry-run on every C++ file"
 git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format --dry-run --Werror
 
-for preset in dev asan; do
+for preset in fuzz dev asan; do
   echo "==> $preset: configure, build, test"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"

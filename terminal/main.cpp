@@ -41,7 +41,10 @@ int check_config(const std::string& file) {
 }
 
 LocalStore open_store(const TerminalConfig& config) {
-    LocalStore store(LocalStoreOptions{config.storage.data_dir, config.storage.disk_budget_bytes, std::nullopt});
+    LocalStore store(LocalStoreOptions{.data_dir = config.storage.data_dir,
+                                       .disk_budget_bytes = config.storage.disk_budget_bytes,
+                                       .terminal_id = config.terminal_id,
+                                       .store_id = config.store_id});
     const OutboxStats outbox = store.outbox_stats();
     spdlog::info("local store {} open: schema version {}, {} event(s) awaiting head office, last sequence {}",
                  store.database_path().string(), store.schema_version(), outbox.depth, outbox.last_sequence);

@@ -62,7 +62,10 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
     stmt_.reset(raw);
     if (rc != SQLITE_OK) throw_error(db, rc, "prepare \"" + sql_ + "\"");
     if (raw == nullptr) throw Error(SQLITE_MISUSE, "prepare \"" + sql_ + "\": no statement in the text");
-    if (tail != nullptr && std::strspn(tail, " \t\r\n;") != std::strlen(tail)) {
+    // Only white space and semicolons may follow the statement (the view need not end in NUL).
+    const std::string_view rest =
+        tail == nullptr ? std::string_view{} : sql.substr(static_cast<std::size_t>(tail - sql.data()));
+    if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
         throw Error(SQLITE_MISUSE, "prepare \"" + sql_ + "\": more than one statement");
     }
 }

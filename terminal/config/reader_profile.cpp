@@ -103,7 +103,7 @@ std::string_view to_string(CardFormat format) {
     for (const auto& [text, value] : k_formats) {
         if (value == format) return text;
     }
-    return "?";
+    return format == CardFormat::keyed ? "keyed" : "?";
 }
 
 std::optional<ReaderProfile> load_reader_profile(const std::filesystem::path& file, ConfigErrors& errors) {

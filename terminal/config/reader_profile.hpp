@@ -17,7 +17,8 @@
 namespace loyalty::terminal {
 
 enum class ReaderKind { serial, evdev, fifo };
-enum class CardFormat { track1, track2, ean13, code128, gs1_128 };
+// How a card number arrived: the reader formats a profile can enable, or keyed in by the cashier.
+enum class CardFormat { track1, track2, ean13, code128, gs1_128, keyed };
 enum class Parity { none, odd, even };
 enum class FlowControl { none, software, hardware };
 

@@ -5,6 +5,7 @@
 #include <date/tz.h>
 #include <set>
 
+#include "terminal/card/payment_schemes.hpp"
 #include "terminal/config/toml_reader.hpp"
 
 namespace loyalty::terminal {
@@ -25,6 +26,23 @@ bool is_identifier(std::string_view text) {
 
 bool all_digits(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Minor-unit exponents of the currencies a retailer is likely to configure (ISO 4217). A code
+// not listed here is accepted with the exponent the file gives.
+constexpr std::pair<std::string_view, int> k_currency_exponents[] = {
+    {"AUD", 2}, {"BGN", 2}, {"BHD", 3}, {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CLP", 0}, {"CNY", 2},
+    {"CZK", 2}, {"DKK", 2}, {"EUR", 2}, {"GBP", 2}, {"HKD", 2}, {"HUF", 2}, {"IDR", 2}, {"ILS", 2},
+    {"INR", 2}, {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KRW", 0}, {"KWD", 3}, {"MXN", 2}, {"MYR", 2},
+    {"NOK", 2}, {"NZD", 2}, {"OMR", 3}, {"PLN", 2}, {"RON", 2}, {"SEK", 2}, {"SGD", 2}, {"THB", 2},
+    {"TND", 3}, {"TRY", 2}, {"TWD", 2}, {"UAH", 2}, {"USD", 2}, {"VND", 0}, {"ZAR", 2},
+};
+
+std::optional<int> known_exponent(std::string_view currency) {
+    for (const auto& [code, exponent] : k_currency_exponents) {
+        if (code == currency) return exponent;
+    }
+    return std::nullopt;
 }
 
 bool is_host_name(std::string_view text) {
@@ -60,6 +78,11 @@ void read_terminal(TomlReader& root, TerminalConfig& config) {
     }
     if (auto exponent = terminal.integer("minor_unit_exponent", 0, 4)) {
         config.minor_unit_exponent = static_cast<int>(*exponent);
+        const auto expected = known_exponent(config.currency);
+        if (expected && *expected != *exponent) {
+            terminal.error("minor_unit_exponent", config.currency + " has " + std::to_string(*expected) +
+                                                      " decimal places (ISO 4217), got " + std::to_string(*exponent));
+        }
     }
     if (auto zone = terminal.string("time_zone")) {
         try {
@@ -85,7 +108,6 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
         root.error("card_ranges", "must list at most 64 ranges, got " + std::to_string(ranges->size()));
         return;
     }
-    std::set<std::pair<std::string, unsigned>> seen;
     for (std::size_t i = 0; i < ranges->size(); ++i) {
         const toml::node& node = *ranges->get(i);
         const std::string prefix_key = "card_ranges[" + std::to_string(i + 1) + "]";
@@ -131,10 +153,22 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
                                       std::to_string(card.length));
             ok = false;
         }
-        if (ok && !seen.emplace(card.prefix, card.length).second) {
-            range.error("prefix", "range " + quote_text(card.prefix) + " of length " + std::to_string(card.length) +
-                                      " is listed twice");
-            ok = false;
+        // A stripe range (Luhn or no check) inside a bank scheme's numbers would let bank cards in.
+        if (prefix_ok && card.check_digit != CheckDigit::gs1_mod10) {
+            if (const auto scheme = card::payment_scheme_overlapping(card.prefix); !scheme.empty()) {
+                range.error("prefix", "range " + quote_text(card.prefix) + " overlaps " + std::string{scheme} +
+                                          " payment card numbers; a loyalty range must not");
+                ok = false;
+            }
+        }
+        for (const CardRange& other : config.card_ranges) {
+            if (!ok || other.length != card.length) continue;
+            if (other.prefix.starts_with(card.prefix) || card.prefix.starts_with(other.prefix)) {
+                range.error("prefix", "range " + quote_text(card.prefix) + " of length " + std::to_string(card.length) +
+                                          (other.prefix == card.prefix ? " is listed twice"
+                                                                       : " overlaps range " + quote_text(other.name)));
+                ok = false;
+            }
         }
         if (ok) config.card_ranges.push_back(std::move(card));
     }

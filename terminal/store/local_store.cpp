@@ -38,6 +38,13 @@ fs::path prepare_files(const fs::path& data_dir) {
     const int chmod_errno = errno;
     ::close(fd);
     if (rc != 0) fail_data_dir(data_dir, "cannot make the database private (0600)", chmod_errno);
+    // A WAL or shared-memory file left by an earlier run keeps its own mode: tighten it too.
+    for (const char* suffix : {"-wal", "-shm"}) {
+        const fs::path side = data_dir / (std::string{LocalStore::k_database_file} + suffix);
+        if (fs::exists(side, ec) && ::chmod(side.c_str(), 0600) != 0) {
+            fail_data_dir(data_dir, "cannot make " + side.filename().string() + " private (0600)", errno);
+        }
+    }
     return db_path;
 }
 
@@ -93,7 +100,8 @@ Clock::time_point from_unix_ms(std::int64_t ms) {
     return Clock::time_point{std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds{ms})};
 }
 
-LocalStore::LocalStore(const LocalStoreOptions& options) : db_(prepare_files(options.data_dir)) {
+LocalStore::LocalStore(const LocalStoreOptions& options)
+    : db_(prepare_files(options.data_dir)), terminal_id_(options.terminal_id), store_id_(options.store_id) {
     try {
         db_.exec("PRAGMA busy_timeout = 5000");
         if (db_.query_text("PRAGMA journal_mode = WAL") != "wal") {
@@ -101,6 +109,7 @@ LocalStore::LocalStore(const LocalStoreOptions& options) : db_(prepare_files(opt
         }
         db_.exec("PRAGMA synchronous = FULL");
         db_.exec("PRAGMA foreign_keys = ON");
+        db_.exec("PRAGMA journal_size_limit = 4194304");
         if (options.disk_budget_bytes > 0) {
             const std::int64_t page_size = db_.query_int64("PRAGMA page_size").value_or(4096);
             const auto pages = static_cast<std::int64_t>(options.disk_budget_bytes) / page_size;
@@ -122,6 +131,14 @@ int LocalStore::schema_version() {
 // ---- events ----------------------------------------------------------------------------------------
 
 std::uint64_t LocalStore::append_to_outbox(v1::Event& event, std::string_view kind) {
+    v1::EventHeader& header = *event.mutable_header();
+    if (header.terminal_id().empty()) header.set_terminal_id(terminal_id_);
+    if (header.store_id().empty()) header.set_store_id(store_id_);
+    if (header.terminal_id().empty()) throw StoreError("event has no terminal id");
+    if (!terminal_id_.empty() && (header.terminal_id() != terminal_id_ || header.store_id() != store_id_)) {
+        throw StoreError("event names terminal " + header.terminal_id() + " of store " + header.store_id() +
+                         ", but this is terminal " + terminal_id_ + " of store " + store_id_);
+    }
     sqlite::Statement& next =
         db_.cached("UPDATE counters SET value = value + 1 WHERE name = 'outbox_sequence' RETURNING value");
     if (!next.step()) throw StoreError("outbox sequence counter is missing");
@@ -247,8 +264,21 @@ void LocalStore::mark_acked(std::uint64_t through_sequence, Clock::time_point at
 }
 
 std::size_t LocalStore::prune_acked(Clock::time_point cutoff) {
+    const std::uint64_t acked_through = outbox_stats().acked_through;
+    sqlite::Transaction tx(db_);
     db_.cached("DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?").bind(1, to_unix_ms(cutoff)).run();
-    return static_cast<std::size_t>(db_.changes());
+    const auto pruned = static_cast<std::size_t>(db_.changes());
+    // Sales and returns past retention go too, once head office holds their events.
+    db_.cached("DELETE FROM sales WHERE completed_at < ? AND sequence <= ?")
+        .bind(1, to_unix_ms(cutoff))
+        .bind(2, static_cast<std::int64_t>(acked_through))
+        .run();
+    db_.cached("DELETE FROM returns WHERE returned_at < ? AND sequence <= ?")
+        .bind(1, to_unix_ms(cutoff))
+        .bind(2, static_cast<std::int64_t>(acked_through))
+        .run();
+    tx.commit();
+    return pruned;
 }
 
 OutboxStats LocalStore::outbox_stats() {
@@ -293,10 +323,12 @@ void LocalStore::set_basket_customer(const std::string& loyalty_card, const std:
         .bind(1, loyalty_card.empty() ? std::nullopt : std::optional{loyalty_card})
         .bind(2, customer_id.empty() ? std::nullopt : std::optional{customer_id})
         .run();
+    if (db_.changes() != 1) throw StoreError("no open basket to link a customer to");
 }
 
 void LocalStore::set_basket_points_to_redeem(std::int64_t points) {
     db_.cached("UPDATE open_basket SET points_to_redeem = ? WHERE id = 1").bind(1, points).run();
+    if (db_.changes() != 1) throw StoreError("no open basket to redeem points in");
 }
 
 std::optional<OpenBasket> LocalStore::open_basket() {

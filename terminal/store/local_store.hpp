@@ -10,7 +10,7 @@
 //   * At open: the data dir is 0700, the database file 0600, `PRAGMA quick_check` passes, and the
 //     schema is migrated to the newest version (a newer database is refused).
 //   * With a disk budget, a write that would exceed it fails with sqlite::Error::is_disk_full()
-//     and changes nothing.
+//     and changes nothing; the WAL is cut back to 4 MiB after each checkpoint.
 //
 // Threads: one LocalStore per process, used from one thread or strand. Failures are thrown:
 // StoreError for a store that cannot be used or an event it cannot record, sqlite::Error for
@@ -38,10 +38,14 @@ public:
 using Clock = std::chrono::system_clock;
 
 struct LocalStoreOptions {
-    std::filesystem::path data_dir;
+    std::filesystem::path data_dir{};
     std::uint64_t disk_budget_bytes = 0;  // 0: no budget beyond the disk itself
     // Tests only: stop migrating at this schema version.
-    std::optional<int> schema_target;
+    std::optional<int> schema_target{};
+    // Who this terminal is: stamped into every event header that has none; an event naming
+    // another terminal is refused.
+    std::string terminal_id{};
+    std::string store_id{};
 };
 
 struct OutboxEntry {
@@ -93,7 +97,8 @@ public:
     std::vector<OutboxEntry> unacked_events(std::uint64_t after_sequence, std::size_t limit);
     // Head office holds every event up to `through_sequence`.
     void mark_acked(std::uint64_t through_sequence, Clock::time_point at = Clock::now());
-    // Deletes acknowledged events acknowledged before `cutoff`; returns how many.
+    // Deletes events acknowledged before `cutoff`, and the sales and returns older than `cutoff`
+    // whose events head office holds; returns how many events were deleted.
     std::size_t prune_acked(Clock::time_point cutoff);
     OutboxStats outbox_stats();
 
@@ -122,6 +127,8 @@ private:
     void insert_sale_rows(const v1::Event& event);
 
     sqlite::Database db_;
+    std::string terminal_id_;
+    std::string store_id_;
 };
 
 // Milliseconds since the Unix epoch, the time format of every table.

@@ -63,16 +63,27 @@ TEST_CASE("a failing statement throws an error naming the SQL and SQLite's reaso
     CHECK_THROWS_WITH(db.prepare("SELECT 1; SELECT 2"), Catch::Contains("more than one statement"));
 }
 
-TEST_CASE("cached statements are prepared once and come back reset") {
+TEST_CASE("cached statements are prepared once and come back reset, with no bindings") {
     TempDir dir;
     Database db(dir / "t.db");
     db.exec("CREATE TABLE t (v INTEGER)");
-    auto& insert = db.cached("INSERT INTO t VALUES (?)");
-    insert.bind(1, std::int64_t{1}).run();
-    auto& again = db.cached("INSERT INTO t VALUES (?)");
-    CHECK(&insert == &again);
-    again.bind(1, std::int64_t{2}).run();
-    CHECK(db.query_int64("SELECT sum(v) FROM t") == 3);
+    auto* first = &db.cached("INSERT INTO t VALUES (?)");
+    first->bind(1, std::int64_t{1}).run();
+    // Bound but never run: the next user must not inherit the binding.
+    db.cached("INSERT INTO t VALUES (?)").bind(1, std::int64_t{100});
+    auto* again = &db.cached("INSERT INTO t VALUES (?)");
+    CHECK(first == again);
+    again->run();
+    CHECK(db.query_int64("SELECT count(*) FROM t WHERE v IS NULL") == 1);
+    CHECK(db.query_int64("SELECT sum(v) FROM t") == 1);
+    // A select left half-read starts again from its first row.
+    db.exec("INSERT INTO t VALUES (2), (3)");
+    auto& select = db.cached("SELECT v FROM t WHERE v IS NOT NULL ORDER BY v");
+    REQUIRE(select.step());
+    CHECK(select.column_int64(0) == 1);
+    auto& restarted = db.cached("SELECT v FROM t WHERE v IS NOT NULL ORDER BY v");
+    REQUIRE(restarted.step());
+    CHECK(restarted.column_int64(0) == 1);
 }
 
 TEST_CASE("a transaction left by an exception is rolled back; a committed one stays") {

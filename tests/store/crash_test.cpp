@@ -26,7 +26,7 @@ constexpr int k_discounts = 2;
 // reporting each committed sequence on `report_fd`.
 [[noreturn]] void record_sales_forever(const std::filesystem::path& data_dir, int round, int report_fd) {
     try {
-        LocalStore store(LocalStoreOptions{data_dir, 0, std::nullopt});
+        LocalStore store(LocalStoreOptions{.data_dir = data_dir});
         for (int i = 0;; ++i) {
             const std::string sale_id = "R" + std::to_string(round) + "-" + std::to_string(i);
             auto event = loyalty::test::make_purchase(sale_id, k_lines, k_discounts);
@@ -81,7 +81,7 @@ TEST_CASE("sales survive SIGKILL of the recording process: committed ones whole,
         ::close(fds[0]);
         confirmed_total += confirmed;
 
-        LocalStore store(LocalStoreOptions{data_dir, 0, std::nullopt});  // runs quick_check
+        LocalStore store(LocalStoreOptions{.data_dir = data_dir});  // runs quick_check
         auto& db = store.database();
         CHECK(db.query_text("PRAGMA integrity_check") == "ok");
 

@@ -18,7 +18,8 @@ using loyalty::test::TempDir;
 namespace {
 
 LocalStore open_store(const TempDir& dir, std::uint64_t budget = 0) {
-    return LocalStore(LocalStoreOptions{dir / "data", budget, std::nullopt});
+    return LocalStore(LocalStoreOptions{
+        .data_dir = dir / "data", .disk_budget_bytes = budget, .terminal_id = "S0042-T03", .store_id = "S0042"});
 }
 
 std::int64_t count(LocalStore& store, const std::string& sql) {
@@ -44,10 +45,11 @@ TEST_CASE("a new store is created private, in WAL mode, at the newest schema") {
     CHECK(store.database().query_int64("PRAGMA synchronous") == 2);  // FULL
     CHECK(store.database().query_int64("PRAGMA foreign_keys") == 1);
     CHECK(store.database().query_int64("PRAGMA busy_timeout") == 5000);
-    // The WAL exists once something was written, with the database's mode.
+    // The WAL and shared-memory files exist once something was written, with the database's mode.
     auto event = make_purchase("T03-000001");
     store.record_purchase(event);
     CHECK(mode_of(dir / "data/terminal.db-wal") == 0600);
+    CHECK(mode_of(dir / "data/terminal.db-shm") == 0600);
 }
 
 TEST_CASE("an existing data dir and database with loose permissions are made private") {
@@ -56,15 +58,18 @@ TEST_CASE("an existing data dir and database with loose permissions are made pri
     ::chmod((dir / "data").c_str(), 0777);
     loyalty::test::write_file(dir / "data/terminal.db", "");
     ::chmod((dir / "data/terminal.db").c_str(), 0644);
+    loyalty::test::write_file(dir / "data/terminal.db-wal", "");
+    ::chmod((dir / "data/terminal.db-wal").c_str(), 0644);
     LocalStore store = open_store(dir);
     CHECK(mode_of(dir / "data") == 0700);
     CHECK(mode_of(dir / "data/terminal.db") == 0600);
+    CHECK(mode_of(dir / "data/terminal.db-wal") == 0600);
 }
 
 TEST_CASE("a data dir that is a file is refused with a clear error") {
     TempDir dir;
     loyalty::test::write_file(dir / "data", "not a directory");
-    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("data dir") && Catch::Contains("data"));
+    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("exists but is not a directory"));
 }
 
 TEST_CASE("the store migrates from each earlier schema version and keeps what it held") {
@@ -73,7 +78,7 @@ TEST_CASE("the store migrates from each earlier schema version and keeps what it
         TempDir dir;
         {
             // What a release at that version had written: one sale with its event (v1 tables).
-            LocalStore old(LocalStoreOptions{dir / "data", 0, start});
+            LocalStore old(LocalStoreOptions{.data_dir = dir / "data", .schema_target = start});
             REQUIRE(old.schema_version() == start);
             old.database().exec(R"sql(
                 UPDATE counters SET value = 1 WHERE name = 'outbox_sequence';
@@ -125,8 +130,10 @@ TEST_CASE("a corrupt database is refused at open with the integrity check's find
     for (std::size_t i = 8192; i < 40960; ++i)
         bytes[i] = static_cast<char>(i * 7);
     loyalty::test::write_file(path, bytes);
-    CHECK_THROWS_AS(open_store(dir), std::exception);
-    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("terminal.db"));
+    CHECK_THROWS_AS(open_store(dir), StoreError);
+    // Either the integrity check names what it found, or SQLite refuses the damaged pages outright.
+    CHECK_THROWS_WITH(open_store(dir), Catch::Contains("terminal.db") &&
+                                           (Catch::Contains("integrity check") || Catch::Contains("malformed")));
 }
 
 TEST_CASE("a completed sale is written whole: sale, lines, discounts, tenders and its event") {
@@ -201,7 +208,7 @@ TEST_CASE("outbox sequences are monotonic across reopen, acknowledgement and pru
             CHECK(sequence == last + 1);
             last = sequence;
         }
-        loyalty::v1::Event enrollment;
+        loyalty::v1::Event enrollment;  // no header: the store stamps its own identity
         enrollment.mutable_enrollment()->set_customer_id("S0042-T03-" + std::to_string(session));
         CHECK(store.record_event(enrollment) == ++last);
         // Acknowledge everything and prune it: the counter must not fall back.
@@ -275,11 +282,43 @@ TEST_CASE("the open basket survives closing and reopening the store") {
     CHECK(count(store, "SELECT count(*) FROM open_basket_lines") == 0);
 }
 
-TEST_CASE("a basket line without an open basket is refused") {
+TEST_CASE("changing a basket that is not open is refused") {
     TempDir dir;
     LocalStore store = open_store(dir);
     auto sale = make_purchase("T03-1", 1, 0);
     CHECK_THROWS_AS(store.put_basket_line(sale.purchase().lines(0)), loyalty::sqlite::Error);
+    CHECK_THROWS_WITH(store.set_basket_customer("6036000000000013", ""), Catch::Contains("no open basket"));
+    CHECK_THROWS_WITH(store.set_basket_points_to_redeem(10), Catch::Contains("no open basket"));
+}
+
+TEST_CASE("events are stamped with this terminal's identity; another terminal's are refused") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    loyalty::v1::Event enrollment;
+    enrollment.mutable_enrollment()->set_customer_id("S0042-T03-1");
+    CHECK(store.record_event(enrollment) == 1);
+    CHECK(enrollment.header().terminal_id() == "S0042-T03");
+    CHECK(enrollment.header().store_id() == "S0042");
+    auto foreign = make_purchase("T07-1");
+    foreign.mutable_header()->set_terminal_id("S0042-T07");
+    CHECK_THROWS_WITH(store.record_purchase(foreign), Catch::Contains("names terminal S0042-T07"));
+    CHECK(store.outbox_stats().last_sequence == 1);
+}
+
+TEST_CASE("pruning removes sales past retention only once head office holds their events") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    for (int i = 1; i <= 4; ++i) {
+        auto event = make_purchase("T03-" + std::to_string(i), 2, 1);  // completed 2026-11-18
+        store.record_purchase(event);
+    }
+    store.mark_acked(2, from_unix_ms(0));
+    const auto after_sales = from_unix_ms(1'796'000'000'000);
+    CHECK(store.prune_acked(after_sales) == 2);
+    CHECK(count(store, "SELECT count(*) FROM sales") == 2);  // 3 and 4 are not acknowledged yet
+    CHECK(count(store, "SELECT count(*) FROM sale_lines") == 4);
+    CHECK(count(store, "SELECT count(*) FROM sale_discounts") == 2);
+    CHECK(count(store, "SELECT min(sequence) FROM sales") == 3);
 }
 
 TEST_CASE("with a disk budget a full store refuses new sales, keeps every earlier one and stays sound") {
@@ -300,6 +339,7 @@ TEST_CASE("with a disk budget a full store refuses new sales, keeps every earlie
     }
     REQUIRE(full);
     CHECK(recorded > 10);
+    CHECK(std::filesystem::file_size(dir / "data/terminal.db") <= k_budget);
     CHECK(count(store, "SELECT count(*) FROM sales") == recorded);
     CHECK(count(store, "SELECT count(*) FROM sale_lines") == recorded * 20);
     CHECK(store.outbox_stats().last_sequence == static_cast<std::uint64_t>(recorded));
