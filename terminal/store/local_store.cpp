@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "common/sqlite/migrations.hpp"
@@ -80,6 +81,19 @@ void bind_quantity(sqlite::Statement& stmt, int units_index, const v1::Quantity&
     } else {
         throw StoreError("line has neither units nor a weight");
     }
+}
+
+// Empty text is stored as NULL.
+std::optional<std::string> optional_text(const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional{text};
+}
+
+// When the event happened by the terminal's clock, or now if it carries no time.
+std::int64_t event_time_ms(const v1::Event& event) {
+    if (!event.header().has_terminal_time()) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+    }
+    return event.header().terminal_time().seconds() * 1000 + event.header().terminal_time().nanos() / 1'000'000;
 }
 
 void read_quantity(const sqlite::Statement& stmt, int units_index, v1::Quantity& quantity) {
@@ -159,11 +173,7 @@ std::uint64_t LocalStore::append_to_outbox(v1::Event& event, std::string_view ki
 
 void LocalStore::insert_sale_rows(const v1::Event& event) {
     const v1::PurchaseEvent& sale = event.purchase();
-    auto optional_text = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional{s}; };
-    const std::int64_t completed_at =
-        event.header().has_terminal_time()
-            ? event.header().terminal_time().seconds() * 1000 + event.header().terminal_time().nanos() / 1'000'000
-            : to_unix_ms(Clock::now());
+    const std::int64_t completed_at = event_time_ms(event);
     db_.cached(
            "INSERT INTO sales (sale_id, sequence, cashier_id, loyalty_card, customer_id, completed_at, currency, "
            "subtotal, discount_total, total, points_earned, points_redeemed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -210,14 +220,13 @@ void LocalStore::insert_sale_rows(const v1::Event& event) {
     db_.cached("DELETE FROM open_basket WHERE sale_id = ?").bind(1, sale.sale_id()).run();
 }
 
-std::uint64_t LocalStore::record_purchase(v1::Event& event) {
-    if (!event.has_purchase()) throw StoreError("record_purchase needs a purchase event");
-    if (event.purchase().sale_id().empty()) throw StoreError("purchase event has no sale id");
+template <typename InsertRows>
+std::uint64_t LocalStore::record(v1::Event& event, std::string_view kind, InsertRows&& insert_rows) {
     const std::uint64_t previous_sequence = event.header().sequence();
     try {
         sqlite::Transaction tx(db_);
-        const std::uint64_t sequence = append_to_outbox(event, "purchase");
-        insert_sale_rows(event);
+        const std::uint64_t sequence = append_to_outbox(event, kind);
+        insert_rows(event);
         tx.commit();
         return sequence;
     } catch (...) {
@@ -226,19 +235,158 @@ std::uint64_t LocalStore::record_purchase(v1::Event& event) {
     }
 }
 
+std::uint64_t LocalStore::record_purchase(v1::Event& event) {
+    if (!event.has_purchase()) throw StoreError("record_purchase needs a purchase event");
+    if (event.purchase().sale_id().empty()) throw StoreError("purchase event has no sale id");
+    return record(event, "purchase", [this](const v1::Event& e) { insert_sale_rows(e); });
+}
+
+std::uint64_t LocalStore::record_return(v1::Event& event) {
+    if (!event.has_sale_return()) throw StoreError("record_return needs a return event");
+    if (event.sale_return().return_id().empty()) throw StoreError("return event has no return id");
+    return record(event, "return", [this](const v1::Event& e) { insert_return_rows(e); });
+}
+
+std::uint64_t LocalStore::record_enrollment(v1::Event& event) {
+    if (!event.has_enrollment()) throw StoreError("record_enrollment needs an enrollment event");
+    if (event.enrollment().customer_id().empty() || event.enrollment().loyalty_card().empty()) {
+        throw StoreError("enrollment event needs a customer id and a card");
+    }
+    return record(event, "enrollment", [this](const v1::Event& e) { insert_customer_rows(e); });
+}
+
 std::uint64_t LocalStore::record_event(v1::Event& event) {
     const std::string_view kind = event_kind(event);
     if (kind == "purchase") return record_purchase(event);
-    const std::uint64_t previous_sequence = event.header().sequence();
-    try {
-        sqlite::Transaction tx(db_);
-        const std::uint64_t sequence = append_to_outbox(event, kind);
-        tx.commit();
-        return sequence;
-    } catch (...) {
-        event.mutable_header()->set_sequence(previous_sequence);
-        throw;
+    if (kind == "return") return record_return(event);
+    if (kind == "enrollment") return record_enrollment(event);
+    return record(event, kind, [](const v1::Event&) {});
+}
+
+void LocalStore::insert_return_rows(const v1::Event& event) {
+    const v1::ReturnEvent& r = event.sale_return();
+    db_.cached(
+           "INSERT INTO returns (return_id, original_sale_id, sequence, returned_at, refund_total, points_reversed, "
+           "points_given_back) VALUES (?,?,?,?,?,?,?)")
+        .bind_all(r.return_id(), r.original_sale_id(), static_cast<std::int64_t>(event.header().sequence()),
+                  event_time_ms(event), r.refund_total().minor_units(), r.points_reversed(), r.points_given_back())
+        .run();
+    for (const v1::ReturnedLine& line : r.lines()) {
+        auto& insert = db_.cached(
+            "INSERT INTO return_lines (return_id, original_line_no, units, weight_grams, refund) VALUES (?,?,?,?,?)");
+        insert.bind(1, r.return_id()).bind(2, static_cast<std::int64_t>(line.original_line_no()));
+        bind_quantity(insert, 3, line.quantity());
+        insert.bind(5, line.refund().minor_units()).run();
     }
+}
+
+void LocalStore::insert_customer_rows(const v1::Event& event) {
+    const v1::EnrollmentEvent& e = event.enrollment();
+    std::optional<std::string> birthday;
+    if (e.contact().has_birthday()) {
+        const v1::Date& d = e.contact().birthday();
+        char text[16];
+        if (d.year() > 0) {
+            std::snprintf(text, sizeof text, "%04d-%02d-%02d", d.year(), d.month(), d.day());
+        } else {
+            std::snprintf(text, sizeof text, "--%02d-%02d", d.month(), d.day());
+        }
+        birthday = text;
+    }
+    v1::ConsentEvent consents;
+    *consents.mutable_changes() = e.consents();
+    std::string consents_blob;
+    consents.SerializeToString(&consents_blob);
+    db_.cached(
+           "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, tier, points_balance, "
+           "consents, member_since, origin, updated_at) VALUES (?,?,?,?,?,?,?,0,?,?,'enrolled_here',?)")
+        .bind_all(e.customer_id(), optional_text(e.contact().given_name()), optional_text(e.contact().family_name()),
+                  optional_text(e.contact().email()), optional_text(e.contact().phone()), birthday,
+                  static_cast<std::int64_t>(v1::TIER_STANDARD))
+        .bind_blob(8, consents_blob)
+        .bind(9, event_time_ms(event))
+        .bind(10, to_unix_ms(Clock::now()))
+        .run();
+    db_.cached("INSERT INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?)")
+        .bind_all(e.loyalty_card(), e.customer_id())
+        .run();
+}
+
+std::uint64_t LocalStore::next_number(std::string_view counter) {
+    auto& next = db_.cached("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value");
+    next.bind(1, counter);
+    if (!next.step()) throw StoreError("counter " + std::string{counter} + " is missing");
+    const auto value = static_cast<std::uint64_t>(next.column_int64(0));
+    next.reset();
+    return value;
+}
+
+std::optional<StoredSale> LocalStore::find_sale(const std::string& sale_id) {
+    auto& header = db_.cached(
+        "SELECT sequence, coalesce(loyalty_card, ''), coalesce(customer_id, ''), currency, subtotal, discount_total, "
+        "total, points_earned, points_redeemed, "
+        "(SELECT coalesce(sum(points_reversed), 0) FROM returns WHERE original_sale_id = sales.sale_id), "
+        "(SELECT coalesce(sum(points_given_back), 0) FROM returns WHERE original_sale_id = sales.sale_id) "
+        "FROM sales WHERE sale_id = ?");
+    header.bind(1, sale_id);
+    if (!header.step()) return std::nullopt;
+    StoredSale sale;
+    sale.sale_id = sale_id;
+    sale.sequence = static_cast<std::uint64_t>(header.column_int64(0));
+    sale.loyalty_card = header.column_text(1);
+    sale.customer_id = header.column_text(2);
+    sale.currency = header.column_text(3);
+    sale.subtotal = header.column_int64(4);
+    sale.discount_total = header.column_int64(5);
+    sale.total = header.column_int64(6);
+    sale.points_earned = header.column_int64(7);
+    sale.points_redeemed = header.column_int64(8);
+    sale.points_reversed = header.column_int64(9);
+    sale.points_given_back = header.column_int64(10);
+    header.reset();
+
+    auto& lines = db_.cached(
+        "SELECT l.line_no, l.gtin, l.description, l.department, l.units, l.weight_grams, l.unit_price, l.line_total, "
+        "(SELECT coalesce(sum(t.amount), 0) FROM sale_discount_targets t "
+        "  WHERE t.sale_id = l.sale_id AND t.line_no = l.line_no), "
+        "(SELECT coalesce(sum(coalesce(r.units, r.weight_grams)), 0) FROM return_lines r JOIN returns USING "
+        "(return_id) "
+        "  WHERE returns.original_sale_id = l.sale_id AND r.original_line_no = l.line_no), "
+        "(SELECT coalesce(sum(r.refund), 0) FROM return_lines r JOIN returns USING (return_id) "
+        "  WHERE returns.original_sale_id = l.sale_id AND r.original_line_no = l.line_no) "
+        "FROM sale_lines l WHERE l.sale_id = ? ORDER BY l.line_no");
+    lines.bind(1, sale_id);
+    while (lines.step()) {
+        StoredSaleLine& stored = sale.lines.emplace_back();
+        v1::SaleLine& line = stored.line;
+        line.set_line_no(static_cast<std::uint32_t>(lines.column_int64(0)));
+        line.set_gtin(lines.column_text(1));
+        line.set_description(lines.column_text(2));
+        line.set_department(lines.column_text(3));
+        read_quantity(lines, 4, *line.mutable_quantity());
+        line.mutable_unit_price()->set_minor_units(lines.column_int64(6));
+        line.mutable_unit_price()->set_currency(sale.currency);
+        line.mutable_line_total()->set_minor_units(lines.column_int64(7));
+        line.mutable_line_total()->set_currency(sale.currency);
+        stored.targeted_discount = lines.column_int64(8);
+        stored.returned_quantity = lines.column_int64(9);
+        stored.refunded = lines.column_int64(10);
+    }
+    lines.reset();
+    return sale;
+}
+
+std::optional<v1::Event> LocalStore::find_purchase_event(const std::string& sale_id) {
+    auto& select =
+        db_.cached("SELECT o.body FROM sales s JOIN outbox o ON o.sequence = s.sequence WHERE s.sale_id = ?");
+    select.bind(1, sale_id);
+    std::optional<v1::Event> event;
+    if (select.step()) {
+        event.emplace();
+        if (!event->ParseFromString(select.column_blob(0))) event.reset();
+    }
+    select.reset();
+    return event;
 }
 
 // ---- outbox ----------------------------------------------------------------------------------------

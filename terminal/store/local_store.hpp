@@ -61,6 +61,30 @@ struct OutboxStats {
     std::uint64_t depth = 0;          // events not yet acknowledged
 };
 
+// A completed sale as kept on this terminal, for returns against it.
+struct StoredSaleLine {
+    v1::SaleLine line;
+    std::int64_t targeted_discount = 0;  // discounts that named this line
+    std::int64_t returned_quantity = 0;  // units or grams already returned
+    std::int64_t refunded = 0;           // money already refunded for this line
+};
+
+struct StoredSale {
+    std::string sale_id;
+    std::uint64_t sequence = 0;
+    std::string loyalty_card;
+    std::string customer_id;
+    std::string currency;
+    std::int64_t subtotal = 0;
+    std::int64_t discount_total = 0;
+    std::int64_t total = 0;
+    std::int64_t points_earned = 0;
+    std::int64_t points_redeemed = 0;
+    std::int64_t points_reversed = 0;    // by earlier returns
+    std::int64_t points_given_back = 0;  // by earlier returns
+    std::vector<StoredSaleLine> lines;
+};
+
 struct OpenBasket {
     std::string sale_id;
     std::string cashier_id;
@@ -88,8 +112,22 @@ public:
     // sequence (written into `event`) and returns it.
     std::uint64_t record_purchase(v1::Event& event);
 
-    // Records any other event (void, return, enrollment, consent) in the outbox; returns its sequence.
+    // Records a return: the returns rows (so the same units cannot be returned twice) and the event.
+    std::uint64_t record_return(v1::Event& event);
+
+    // Records an enrollment: the customer and card in the cache (usable at once, offline too) and
+    // the event.
+    std::uint64_t record_enrollment(v1::Event& event);
+
+    // Records any event: the three above by kind; void and consent go to the outbox alone.
     std::uint64_t record_event(v1::Event& event);
+
+    // The next value of a per-terminal counter: "sale_number", "return_number", "customer_number".
+    std::uint64_t next_number(std::string_view counter);
+
+    std::optional<StoredSale> find_sale(const std::string& sale_id);
+    // The purchase event of a sale, while the outbox still holds it.
+    std::optional<v1::Event> find_purchase_event(const std::string& sale_id);
 
     // ---- outbox ----------------------------------------------------------------------------------
 
@@ -123,8 +161,12 @@ public:
     sqlite::Database& database() { return db_; }
 
 private:
+    template <typename InsertRows>
+    std::uint64_t record(v1::Event& event, std::string_view kind, InsertRows&& insert_rows);
     std::uint64_t append_to_outbox(v1::Event& event, std::string_view kind);
     void insert_sale_rows(const v1::Event& event);
+    void insert_return_rows(const v1::Event& event);
+    void insert_customer_rows(const v1::Event& event);
 
     sqlite::Database db_;
     std::string terminal_id_;

@@ -195,10 +195,18 @@ CREATE TABLE catalog_versions (
 INSERT INTO catalog_versions (component, version, updated_at) VALUES ('catalog', 0, 0);
 )sql";
 
-constexpr std::array<sqlite::Migration, 3> k_migrations{{
+// Numbers printed on receipts and given to new customers, per terminal.
+constexpr std::string_view k_v4_receipt_numbers = R"sql(
+INSERT INTO counters (name, value) VALUES ('sale_number', 0), ('return_number', 0), ('customer_number', 0);
+ALTER TABLE open_basket ADD COLUMN coupon_codes TEXT NOT NULL DEFAULT '';
+CREATE INDEX sale_lines_gtin ON sale_lines (gtin);
+)sql";
+
+constexpr std::array<sqlite::Migration, 4> k_migrations{{
     {1, "sales, lines, discounts, tenders and the outbox", k_v1_sales_and_outbox},
     {2, "the open basket and returns", k_v2_open_basket_and_returns},
     {3, "customer, offer and catalog caches", k_v3_catalog_cache},
+    {4, "sale, return and customer numbers; coupon codes in the open basket", k_v4_receipt_numbers},
 }};
 
 }  // namespace

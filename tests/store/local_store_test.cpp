@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/sqlite/migrations.hpp"
+#include "terminal/store/customer_directory.hpp"
 #include "terminal/store/schema.hpp"
 #include "tests/store/sample_sale.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -38,7 +39,7 @@ TEST_CASE("a new store is created private, in WAL mode, at the newest schema") {
     TempDir dir;
     LocalStore store = open_store(dir);
     CHECK(store.schema_version() == terminal_schema_version());
-    CHECK(terminal_schema_version() == 3);
+    CHECK(terminal_schema_version() == 4);
     CHECK(mode_of(dir / "data") == 0700);
     CHECK(mode_of(dir / "data/terminal.db") == 0600);
     CHECK(store.database().query_text("PRAGMA journal_mode") == "wal");
@@ -208,9 +209,9 @@ TEST_CASE("outbox sequences are monotonic across reopen, acknowledgement and pru
             CHECK(sequence == last + 1);
             last = sequence;
         }
-        loyalty::v1::Event enrollment;  // no header: the store stamps its own identity
-        enrollment.mutable_enrollment()->set_customer_id("S0042-T03-" + std::to_string(session));
-        CHECK(store.record_event(enrollment) == ++last);
+        loyalty::v1::Event consent;  // no header: the store stamps its own identity
+        consent.mutable_consent()->set_customer_id("S0042-T03-C" + std::to_string(session));
+        CHECK(store.record_event(consent) == ++last);
         // Acknowledge everything and prune it: the counter must not fall back.
         store.mark_acked(last, Clock::now() - std::chrono::hours(24 * 40));
         CHECK(store.prune_acked(Clock::now() - std::chrono::hours(24 * 30)) == 26);
@@ -294,11 +295,11 @@ TEST_CASE("changing a basket that is not open is refused") {
 TEST_CASE("events are stamped with this terminal's identity; another terminal's are refused") {
     TempDir dir;
     LocalStore store = open_store(dir);
-    loyalty::v1::Event enrollment;
-    enrollment.mutable_enrollment()->set_customer_id("S0042-T03-1");
-    CHECK(store.record_event(enrollment) == 1);
-    CHECK(enrollment.header().terminal_id() == "S0042-T03");
-    CHECK(enrollment.header().store_id() == "S0042");
+    loyalty::v1::Event consent;
+    consent.mutable_consent()->set_customer_id("S0042-T03-C1");
+    CHECK(store.record_event(consent) == 1);
+    CHECK(consent.header().terminal_id() == "S0042-T03");
+    CHECK(consent.header().store_id() == "S0042");
     auto foreign = make_purchase("T07-1");
     foreign.mutable_header()->set_terminal_id("S0042-T07");
     CHECK_THROWS_WITH(store.record_purchase(foreign), Catch::Contains("names terminal S0042-T07"));
@@ -349,4 +350,92 @@ TEST_CASE("with a disk budget a full store refuses new sales, keeps every earlie
     store.prune_acked(Clock::now());
     auto event = make_purchase("T03-after-prune", 2, 0);
     CHECK(store.record_purchase(event) == static_cast<std::uint64_t>(recorded) + 1);
+}
+
+TEST_CASE("an enrollment puts the customer and card in the cache with its event, in one transaction") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    loyalty::v1::Event event;
+    auto* enrollment = event.mutable_enrollment();
+    enrollment->set_customer_id("S0042-T03-C000001");
+    enrollment->set_loyalty_card("6036000000000013");
+    enrollment->mutable_contact()->set_given_name("Jane");
+    enrollment->mutable_contact()->set_family_name("Doe");
+    enrollment->mutable_contact()->set_email("jane@example.com");
+    enrollment->mutable_contact()->set_phone("+4930123456");
+    enrollment->mutable_contact()->mutable_birthday()->set_month(7);
+    enrollment->mutable_contact()->mutable_birthday()->set_day(14);
+    auto* consent = enrollment->add_consents();
+    consent->set_purpose(loyalty::v1::CONSENT_PURPOSE_PROFILING);
+    consent->set_granted(true);
+    CHECK(store.record_enrollment(event) == 1);
+
+    CustomerDirectory directory(store);
+    const auto found = directory.find_by_card("6036000000000013");
+    REQUIRE(found.has_value());
+    CHECK(found->customer_id == "S0042-T03-C000001");
+    CHECK(found->display_name() == "Jane D.");
+    CHECK(found->birthday_month == 7);
+    CHECK(found->tier == loyalty::v1::TIER_STANDARD);
+    CHECK(found->profiling_consent);
+    CHECK(directory.find_by_phone("+49 30 123456").size() == 1);
+    CHECK(directory.find_by_email(" JANE@Example.com ").size() == 1);
+    CHECK(directory.find_by_email("nobody@example.com").empty());
+    CHECK(store.database().query_text("SELECT birthday FROM customers") == "--07-14");
+
+    // The same card again is refused by the cache's key, and nothing of the second attempt stays.
+    auto again = event;
+    again.mutable_enrollment()->set_customer_id("S0042-T03-C000002");
+    again.mutable_header()->clear_sequence();
+    CHECK_THROWS_AS(store.record_enrollment(again), loyalty::sqlite::Error);
+    CHECK(count(store, "SELECT count(*) FROM customers") == 1);
+    CHECK(store.outbox_stats().last_sequence == 1);
+}
+
+TEST_CASE("returns are kept against their sale, so returned units and refunds add up") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    auto sale = make_purchase("S0042-T03-000001", 3, 1);
+    store.record_purchase(sale);
+    loyalty::v1::Event event;
+    auto* r = event.mutable_sale_return();
+    r->set_return_id("S0042-T03-R000001");
+    r->set_original_sale_id("S0042-T03-000001");
+    auto* line = r->add_lines();
+    line->set_original_line_no(1);
+    line->mutable_quantity()->set_units(1);
+    *line->mutable_refund() = loyalty::test::eur(174);
+    *r->mutable_refund_total() = loyalty::test::eur(174);
+    r->set_points_reversed(1);
+    CHECK(store.record_return(event) == 2);
+
+    const auto stored = store.find_sale("S0042-T03-000001");
+    REQUIRE(stored.has_value());
+    CHECK(stored->sequence == 1);
+    CHECK(stored->total == 3 * 398 - 50 + 374 - 398);
+    REQUIRE(stored->lines.size() == 3);
+    CHECK(stored->lines[0].targeted_discount == 50);
+    CHECK(stored->lines[0].returned_quantity == 1);
+    CHECK(stored->lines[0].refunded == 174);
+    CHECK(stored->lines[1].returned_quantity == 0);
+    CHECK(stored->lines[2].line.quantity().weight_grams() == 1250);
+    CHECK(stored->points_reversed == 1);
+    CHECK_FALSE(store.find_sale("S0042-T03-999999").has_value());
+    const auto purchase = store.find_purchase_event("S0042-T03-000001");
+    REQUIRE(purchase.has_value());
+    CHECK(purchase->purchase().lines_size() == 3);
+}
+
+TEST_CASE("receipt and customer numbers count per terminal, across reopen") {
+    TempDir dir;
+    {
+        LocalStore store = open_store(dir);
+        CHECK(store.next_number("sale_number") == 1);
+        CHECK(store.next_number("sale_number") == 2);
+        CHECK(store.next_number("return_number") == 1);
+    }
+    LocalStore store = open_store(dir);
+    CHECK(store.next_number("sale_number") == 3);
+    CHECK(store.next_number("customer_number") == 1);
+    CHECK_THROWS_WITH(store.next_number("nothing"), Catch::Contains("counter nothing is missing"));
 }

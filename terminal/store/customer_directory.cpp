@@ -1,0 +1,129 @@
+#include "terminal/store/customer_directory.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace loyalty::terminal {
+namespace {
+
+constexpr std::string_view k_select =
+    "SELECT c.customer_id, cc.loyalty_card, coalesce(c.given_name, ''), coalesce(c.family_name, ''), "
+    "coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(c.birthday, ''), c.tier, coalesce(c.segment, ''), "
+    "c.points_balance, cc.blocked, c.consents "
+    "FROM customers c JOIN customer_cards cc ON cc.customer_id = c.customer_id ";
+
+bool profiling_granted(const std::string& consents_blob) {
+    v1::ConsentEvent consents;
+    if (consents_blob.empty() || !consents.ParseFromString(consents_blob)) return false;
+    bool granted = false;  // the latest decision wins
+    std::int64_t latest = -1;
+    for (const v1::Consent& consent : consents.changes()) {
+        if (consent.purpose() != v1::CONSENT_PURPOSE_PROFILING) continue;
+        if (consent.recorded_at().seconds() >= latest) {
+            latest = consent.recorded_at().seconds();
+            granted = consent.granted();
+        }
+    }
+    return granted;
+}
+
+int month_of(const std::string& birthday) {
+    // "YYYY-MM-DD" or "--MM-DD" (year withheld)
+    const std::size_t dash = birthday.find('-', 1);
+    if (dash == std::string::npos || dash + 3 > birthday.size()) return 0;
+    const int month = (birthday[dash + 1] - '0') * 10 + (birthday[dash + 2] - '0');
+    return month >= 1 && month <= 12 ? month : 0;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_phone(std::string_view phone) {
+    std::string out;
+    for (char c : phone) {
+        if (c == ' ' || c == '-' || c == '(' || c == ')' || c == '.') continue;
+        if (c == '+' && out.empty()) {
+            out += c;
+            continue;
+        }
+        if (c < '0' || c > '9') return std::nullopt;
+        out += c;
+    }
+    if (out.size() < 9 || out.size() > 16 || out.front() != '+') return std::nullopt;
+    return out;
+}
+
+std::optional<std::string> normalize_email(std::string_view email) {
+    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front())))
+        email.remove_prefix(1);
+    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back())))
+        email.remove_suffix(1);
+    const std::size_t at = email.find('@');
+    if (email.size() > 254 || at == 0 || at == std::string_view::npos ||
+        email.find('@', at + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    const std::string_view domain = email.substr(at + 1);
+    const std::size_t dot = domain.rfind('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 2 > domain.size()) return std::nullopt;
+    std::string out;
+    for (char c : email) {
+        if (static_cast<unsigned char>(c) <= 0x20) return std::nullopt;
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+std::int64_t CustomerDirectory::pending_redemptions(const std::string& customer_id) {
+    const std::uint64_t acked = store_.outbox_stats().acked_through;
+    auto& db = store_.database();
+    auto& sum = db.cached("SELECT coalesce(sum(points_redeemed), 0) FROM sales WHERE customer_id = ? AND sequence > ?");
+    sum.bind(1, customer_id).bind(2, static_cast<std::int64_t>(acked));
+    const std::int64_t pending = sum.step() ? sum.column_int64(0) : 0;
+    sum.reset();
+    return pending;
+}
+
+std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, std::string_view key) {
+    auto& select = store_.database().cached(std::string{k_select} + std::string{where_sql});
+    select.bind(1, key);
+    std::vector<CustomerRecord> found;
+    while (select.step()) {
+        CustomerRecord& c = found.emplace_back();
+        c.customer_id = select.column_text(0);
+        c.loyalty_card = select.column_text(1);
+        c.given_name = select.column_text(2);
+        c.family_name = select.column_text(3);
+        c.email = select.column_text(4);
+        c.phone = select.column_text(5);
+        c.birthday_month = month_of(select.column_text(6));
+        c.tier = static_cast<v1::Tier>(select.column_int64(7));
+        c.segment = select.column_text(8);
+        c.points_balance = select.column_int64(9);
+        c.blocked = select.column_int64(10) != 0;
+        c.profiling_consent = profiling_granted(select.column_blob(11));
+    }
+    select.reset();
+    for (CustomerRecord& c : found)
+        c.points_pending = pending_redemptions(c.customer_id);
+    return found;
+}
+
+std::optional<CustomerRecord> CustomerDirectory::find_by_card(std::string_view loyalty_card) {
+    auto found = find("WHERE cc.loyalty_card = ?", loyalty_card);
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<CustomerRecord> CustomerDirectory::find_by_phone(std::string_view phone) {
+    const auto normalized = normalize_phone(phone);
+    if (!normalized) return {};
+    return find("WHERE c.phone = ? ORDER BY c.customer_id, cc.loyalty_card", *normalized);
+}
+
+std::vector<CustomerRecord> CustomerDirectory::find_by_email(std::string_view email) {
+    const auto normalized = normalize_email(email);
+    if (!normalized) return {};
+    return find("WHERE c.email = ? ORDER BY c.customer_id, cc.loyalty_card", *normalized);
+}
+
+}  // namespace loyalty::terminal
