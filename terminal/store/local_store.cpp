@@ -260,6 +260,13 @@ std::uint64_t LocalStore::record_event(v1::Event& event) {
     if (kind == "purchase") return record_purchase(event);
     if (kind == "return") return record_return(event);
     if (kind == "enrollment") return record_enrollment(event);
+    if (kind == "void") {
+        // Voiding the open basket closes it in the same transaction, so a crash cannot bring back a
+        // basket whose void was already recorded.
+        return record(event, kind, [this](const v1::Event& e) {
+            db_.cached("DELETE FROM open_basket WHERE sale_id = ?").bind(1, e.void_sale().sale_id()).run();
+        });
+    }
     return record(event, kind, [](const v1::Event&) {});
 }
 

@@ -1,0 +1,110 @@
+// Lane: one checkout lane's basket, and everything the POS asks of the terminal (spec §3.2).
+//
+// It turns each PosRequest into a PosResponse: begin a basket, identify the shopper (card read,
+// keyed, or looked up), add / change / remove lines, totals, redeem points, complete, void,
+// return against an earlier sale, enroll a customer, status. Every basket change is written to
+// the local store before the response, so an open basket survives a crash; a completed sale is
+// durable (record_purchase) before the POS hears it is done. Prices come from the OfferEngine on
+// every change.
+//
+// Errors are answers, not exceptions: a bad request gets a PosError naming the problem and the
+// field, and leaves the basket exactly as it was. A card number that is not the chain's is never
+// kept, logged or echoed (the CardDecoder wipes it).
+//
+// Threads: not thread-safe; the daemon calls it from its one I/O thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loyalty/v1/pos_api.pb.h"
+#include "terminal/card/card_decoder.hpp"
+#include "terminal/card/debouncer.hpp"
+#include "terminal/config/terminal_config.hpp"
+#include "terminal/lane/customer_record.hpp"
+#include "terminal/lane/offer_engine.hpp"
+#include "terminal/store/customer_directory.hpp"
+#include "terminal/store/local_store.hpp"
+
+namespace loyalty::terminal {
+
+class Lane {
+public:
+    using WallClock = std::function<Clock::time_point()>;
+    using Publisher = std::function<void(const v1::PosEvent&)>;
+
+    static constexpr std::size_t k_max_lines = 500;
+
+    // Recovers the open basket from `store`, if there is one.
+    Lane(const TerminalConfig& config, LocalStore& store, const OfferEngine& offers, WallClock now = Clock::now);
+
+    // Where pushed events go (card identified / refused, reader and link state).
+    void set_publisher(Publisher publish) { publish_ = std::move(publish); }
+
+    // One request from a POS client. Never throws.
+    v1::PosResponse handle(const v1::PosRequest& request);
+
+    // One read from the card reader (terminator removed). Publishes card identified or card
+    // refused, unless it repeats the previous card within the debounce window. The caller wipes `raw`.
+    void card_read(std::string_view raw, card::Debouncer::Clock::time_point at = card::Debouncer::Clock::now());
+
+    void set_reader_state(v1::ReaderState state, const std::string& detail);
+    void set_link_state(v1::LinkState state);
+
+    bool basket_open() const { return basket_.has_value(); }
+    v1::TerminalStatus status();
+
+private:
+    struct Basket {
+        std::string sale_id;
+        std::string cashier_id;
+        Clock::time_point opened_at;
+        std::vector<v1::SaleLine> lines;
+        std::uint32_t next_line_no = 1;
+        std::optional<CustomerRecord> customer;
+        std::int64_t points_to_redeem = 0;
+        std::vector<std::string> coupon_codes;
+    };
+
+    void begin_basket(const v1::BeginBasket& request, v1::PosResponse& response);
+    void identify_card(const v1::IdentifyCard& request, v1::PosResponse& response);
+    void add_item(const v1::AddItem& request, v1::PosResponse& response);
+    void change_quantity(const v1::ChangeQuantity& request, v1::PosResponse& response);
+    void remove_line(const v1::RemoveLine& request, v1::PosResponse& response);
+    void redeem_points(const v1::RedeemPoints& request, v1::PosResponse& response);
+    void apply_coupon(const v1::ApplyCoupon& request, v1::PosResponse& response);
+    void complete_sale(const v1::CompleteSale& request, v1::PosResponse& response);
+    void void_basket(const v1::VoidBasket& request, v1::PosResponse& response);
+    void return_sale(const v1::ReturnSale& request, v1::PosResponse& response);
+    void enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& response);
+    void lookup_customer(const v1::LookupCustomer& request, v1::PosResponse& response);
+
+    Basket& open_basket_or_fail();
+    // The customer behind a decoded chain card: cached, or an anonymous member.
+    CustomerRecord customer_for(const card::CardRead& card);
+    void attach_customer(const CustomerRecord& customer);
+    v1::CustomerSummary summary(const CustomerRecord& customer) const;
+    v1::BasketView view(PricedBasket* priced_out = nullptr) const;
+    v1::EventHeader header(const std::string& cashier_id) const;
+    void publish(const v1::PosEvent& event) const;
+    void recover();
+
+    const TerminalConfig& config_;
+    LocalStore& store_;
+    CustomerDirectory directory_;
+    const OfferEngine& offers_;
+    card::CardDecoder decoder_;
+    card::Debouncer debouncer_;
+    WallClock now_;
+    Publisher publish_;
+    std::optional<Basket> basket_;
+    std::optional<CustomerRecord> pending_customer_;  // identified before the basket was begun
+    v1::ReaderState reader_state_ = v1::READER_STATE_UNSPECIFIED;
+    v1::LinkState link_state_ = v1::LINK_STATE_OFFLINE;
+};
+
+}  // namespace loyalty::terminal
