@@ -19,6 +19,7 @@ packages=(
   libspdlog-dev libfmt-dev   # logs
   libhowardhinnant-date-dev tzdata   # store time zones (GCC 12 has no std::chrono tz database)
   catch2              # tests (Catch2 2.13)
+  socat               # tests: a pty pair stands in for a serial card reader
 )
 
 missing=()

@@ -1,9 +1,6 @@
 // loyaltyd: the terminal daemon (spec §3). This file only reads the command line and wires the
 // parts together; everything it runs lives in the loyalty_terminal library.
 #include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -11,6 +8,7 @@
 #include <string>
 
 #include "terminal/config/terminal_config.hpp"
+#include "terminal/daemon.hpp"
 #include "terminal/store/local_store.hpp"
 #include "terminal/version.hpp"
 
@@ -63,20 +61,12 @@ int run(const std::string& file, bool init_only) {
     }
     const TerminalConfig& config = *result.config;
     spdlog::info("loyaltyd {} starting: terminal {} of store {}", k_version, config.terminal_id, config.store_id);
-    LocalStore store = open_store(config);
-    if (init_only) return 0;
-
-    boost::asio::io_context io;
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-        io.stop();
-    });
-    spdlog::info("ready");
-    io.run();
-    spdlog::info("stopped cleanly");
-    return 0;
+    if (init_only) {
+        open_store(config);
+        return 0;
+    }
+    Daemon daemon(config);
+    return daemon.run();
 }
 
 }  // namespace

@@ -722,10 +722,10 @@ void Lane::identify_card(const v1::IdentifyCard& request, v1::PosResponse& respo
     publish(event);
 }
 
-void Lane::card_read(std::string_view raw, card::Debouncer::Clock::time_point at) {
+void Lane::card_read(std::string_view raw, bool partial, card::Debouncer::Clock::time_point at) {
     v1::PosEvent event;
     card::CardRead card;
-    std::error_code ec = decoder_.decode(raw, card);
+    std::error_code ec = partial ? std::error_code(card::error::truncated) : decoder_.decode(raw, card);
     std::optional<CustomerRecord> customer;
     if (!ec) {
         if (!debouncer_.accept(card.number, at)) return;  // the same card again: counted once

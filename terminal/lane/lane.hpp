@@ -49,8 +49,11 @@ public:
     v1::PosResponse handle(const v1::PosRequest& request);
 
     // One read from the card reader (terminator removed). Publishes card identified or card
-    // refused, unless it repeats the previous card within the debounce window. The caller wipes `raw`.
-    void card_read(std::string_view raw, card::Debouncer::Clock::time_point at = card::Debouncer::Clock::now());
+    // refused, unless it repeats the previous card within the debounce window. A partial read
+    // (the reader stopped before its terminator) is refused as unreadable without decoding it.
+    // The caller wipes `raw`.
+    void card_read(std::string_view raw, bool partial = false,
+                   card::Debouncer::Clock::time_point at = card::Debouncer::Clock::now());
 
     void set_reader_state(v1::ReaderState state, const std::string& detail);
     void set_link_state(v1::LinkState state);

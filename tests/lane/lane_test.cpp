@@ -257,11 +257,13 @@ TEST_CASE_METHOD(LaneFixture,
 
 TEST_CASE_METHOD(LaneFixture, "reader reads: identified, debounced, refused with a reason and no number") {
     const auto t0 = card::Debouncer::Clock::now();
-    lane->card_read(";6036000000000013=4912101?", t0);
-    lane->card_read(";6036000000000013=4912101?", t0 + std::chrono::milliseconds(300));  // same swipe again
-    lane->card_read(";4111111111111111=2812201?", t0 + std::chrono::milliseconds(600));
-    lane->card_read(";6036000000000013=49", t0 + std::chrono::milliseconds(900));
-    REQUIRE(events.size() == 3);
+    lane->card_read(";6036000000000013=4912101?", false, t0);
+    lane->card_read(";6036000000000013=4912101?", false, t0 + std::chrono::milliseconds(300));  // same swipe again
+    lane->card_read(";4111111111111111=2812201?", false, t0 + std::chrono::milliseconds(600));
+    lane->card_read(";6036000000000013=49", false, t0 + std::chrono::milliseconds(900));
+    lane->card_read("2990000000019", true, t0 + std::chrono::milliseconds(1000));  // no terminator came
+    REQUIRE(events.size() == 4);
+    CHECK(events[3].card_refused().reason() == v1::CARD_REFUSAL_REASON_UNREADABLE);
     CHECK(events[0].card_identified().customer().loyalty_card() == "6036000000000013");
     CHECK(events[1].card_refused().reason() == v1::CARD_REFUSAL_REASON_PAYMENT_CARD);
     CHECK(events[2].card_refused().reason() == v1::CARD_REFUSAL_REASON_UNREADABLE);

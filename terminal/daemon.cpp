@@ -1,0 +1,80 @@
+#include "terminal/daemon.hpp"
+
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <spdlog/spdlog.h>
+
+#include "terminal/lane/lane.hpp"
+#include "terminal/pos/pos_server.hpp"
+#include "terminal/reader/reader_service.hpp"
+#include "terminal/store/local_store.hpp"
+
+namespace loyalty::terminal {
+namespace {
+
+// Many POS clients at once need file descriptors: take the hard limit.
+void raise_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+    explicit Impl(TerminalConfig c)
+        : config(std::move(c)),
+          store(LocalStoreOptions{.data_dir = config.storage.data_dir,
+                                  .disk_budget_bytes = config.storage.disk_budget_bytes,
+                                  .terminal_id = config.terminal_id,
+                                  .store_id = config.store_id}),
+          lane(config, store, offers),
+          server(io, config.pos, lane),
+          reader(io, config, lane),
+          signals(io, SIGINT, SIGTERM) {}
+
+    TerminalConfig config;
+    boost::asio::io_context io{1};
+    LocalStore store;
+    NoOffers offers;
+    Lane lane;
+    PosServer server;
+    ReaderService reader;
+    boost::asio::signal_set signals;
+};
+
+Daemon::Daemon(TerminalConfig config) {
+    raise_file_limit();
+    impl_ = std::make_unique<Impl>(std::move(config));
+}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+    Impl& d = *impl_;
+    const OutboxStats outbox = d.store.outbox_stats();
+    spdlog::info("local store {}: schema version {}, {} event(s) awaiting head office",
+                 d.store.database_path().string(), d.store.schema_version(), outbox.depth);
+    if (d.lane.basket_open()) spdlog::info("an open basket was recovered");
+    d.lane.set_publisher([&d](const v1::PosEvent& event) { d.server.publish(event); });
+    d.server.start();
+    d.reader.start();
+    d.signals.async_wait([&d](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        d.reader.stop();
+        d.server.stop();
+        d.io.stop();
+    });
+    spdlog::info("ready");
+    d.io.run();
+    spdlog::info("stopped cleanly");
+    return 0;
+}
+
+}  // namespace loyalty::terminal

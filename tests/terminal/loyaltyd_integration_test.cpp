@@ -1,0 +1,319 @@
+// loyaltyd as a real process: a serial reader on a socat pty pair, POS clients on its Unix
+// sockets, SIGKILL in the middle of a basket and right after a completed sale.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <thread>
+
+#include "common/sqlite/database.hpp"
+#include "loyalty/v1/pos_api.pb.h"
+#include "terminal/card/track_parser.hpp"
+#include "terminal/pos/frame_decoder.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using loyalty::test::ChildProcess;
+using loyalty::test::TempDir;
+using loyalty::test::UnixClient;
+
+namespace {
+
+const std::string k_loyaltyd = LOYALTYD_PATH;
+
+std::string reader_profile(const char* name) {
+    return (loyalty::test::source_dir() / "firmware-config/reader-profiles" / name).string();
+}
+
+// A terminal living entirely inside `dir`.
+std::filesystem::path write_config(const TempDir& dir, const std::string& reader_block) {
+    const auto path = dir / "terminal.toml";
+    loyalty::test::write_file(path, R"([terminal]
+store_id = "S0042"
+terminal_id = "S0042-T03"
+currency = "EUR"
+minor_unit_exponent = 2
+time_zone = "Europe/Berlin"
+
+[[card_ranges]]
+name = "reward card"
+prefix = "6036"
+length = 16
+check_digit = "luhn"
+
+)" + reader_block + R"(
+[pos]
+socket = "pos.sock"
+json_socket = "pos-json.sock"
+socket_mode = "0660"
+
+[storage]
+data_dir = "data"
+disk_budget_mb = 64
+retention_days = 30
+
+[head_office]
+host = "127.0.0.1"
+port = 7443
+ca_file = "tls/ca.pem"
+cert_file = "tls/terminal.pem"
+key_file = "tls/terminal.key"
+)");
+    return path;
+}
+
+std::string fifo_reader(const TempDir& dir) {
+    ::mkfifo((dir / "reader.fifo").c_str(), 0600);
+    return "[reader]\nkind = \"fifo\"\ndevice = \"reader.fifo\"\ndebounce_ms = 1500\n";
+}
+
+std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::filesystem::path& config) {
+    auto daemon = std::make_unique<ChildProcess>(std::vector<std::string>{k_loyaltyd, "--config", config.string()},
+                                                 dir / "loyaltyd.log");
+    INFO(loyalty::test::read_file(dir / "loyaltyd.log"));
+    REQUIRE(daemon->wait_for_log("ready"));
+    return daemon;
+}
+
+std::unique_ptr<ChildProcess> restart_daemon(const TempDir& dir, const std::filesystem::path& config) {
+    const auto before = loyalty::test::read_file(dir / "loyaltyd.log").size();
+    auto daemon = std::make_unique<ChildProcess>(std::vector<std::string>{k_loyaltyd, "--config", config.string()},
+                                                 dir / "loyaltyd.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (loyalty::test::read_file(dir / "loyaltyd.log").substr(before).find("ready") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(loyalty::test::read_file(dir / "loyaltyd.log").substr(before).find("ready") != std::string::npos);
+    return daemon;
+}
+
+std::string with_lrc(const std::string& track) {
+    return track + loyalty::terminal::card::track2_lrc(track) + "\r";
+}
+
+const char* k_milk =
+    R"({"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"2"},"unitPrice":{"minorUnits":"119"}}})";
+
+}  // namespace
+
+TEST_CASE(
+    "a serial reader on a pty: a loyalty card is identified; a payment card is refused and its digits appear nowhere") {
+    TempDir dir;
+    const auto reader_tty = dir / "reader-tty";
+    const auto device_side = dir / "device-side";
+    ChildProcess socat(
+        {"/usr/bin/socat", "pty,raw,echo=0,link=" + reader_tty.string(), "pty,raw,echo=0,link=" + device_side.string()},
+        dir / "socat.log");
+    for (int i = 0; i < 500 && !(std::filesystem::exists(reader_tty) && std::filesystem::exists(device_side)); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(std::filesystem::exists(device_side));
+    const auto config =
+        write_config(dir, "[reader]\nkind = \"serial\"\ndevice = \"" + reader_tty.string() + "\"\nprofile = \"" +
+                              reader_profile("usb-serial-magstripe.toml") + "\"\ndebounce_ms = 1500\n");
+    auto daemon = start_daemon(dir, config);
+    UnixClient pos(dir / "pos-json.sock");
+    REQUIRE(pos.connected());
+    REQUIRE_THAT(pos.request(R"({"subscribe":{}})"), Catch::Contains("subscribed"));
+    std::string seen_on_socket;
+
+    const int device = ::open(device_side.c_str(), O_WRONLY | O_NOCTTY);
+    REQUIRE(device >= 0);
+    const std::string swipe = with_lrc(";6036000000000013=4912101?");
+    REQUIRE(::write(device, swipe.data(), swipe.size()) == static_cast<ssize_t>(swipe.size()));
+    auto event = pos.read_until("cardIdentified");
+    REQUIRE(event.has_value());
+    CHECK_THAT(*event, Catch::Contains("6036000000000013"));
+    seen_on_socket += *event;
+
+    const std::string pan = "4111111111111111";
+    const std::string bank = with_lrc(";" + pan + "=2812201123400000?");
+    REQUIRE(::write(device, bank.data(), bank.size()) == static_cast<ssize_t>(bank.size()));
+    event = pos.read_until("cardRefused");
+    REQUIRE(event.has_value());
+    CHECK_THAT(*event, Catch::Contains("CARD_REFUSAL_REASON_PAYMENT_CARD"));
+    seen_on_socket += *event;
+
+    // Garbage from the reader, then a truncated track: "swipe again", and the daemon keeps serving.
+    const std::string garbage(200, '\x07');
+    REQUIRE(::write(device, garbage.data(), garbage.size()) == 200);
+    event = pos.read_until("CARD_REFUSAL_REASON_UNREADABLE");
+    REQUIRE(event.has_value());
+    const std::string truncated = ";6036000000000013=49\r";
+    REQUIRE(::write(device, truncated.data(), truncated.size()) == static_cast<ssize_t>(truncated.size()));
+    REQUIRE(pos.read_until("CARD_REFUSAL_REASON_UNREADABLE").has_value());
+    ::close(device);
+    for (const auto& line : pos.skipped)
+        seen_on_socket += line;
+    CHECK_THAT(pos.request(R"({"getStatus":{}})"), Catch::Contains("READER_STATE_READY"));
+
+    daemon->stop(SIGTERM);
+    // Nowhere: not the socket output, not the log, not the database or its WAL.
+    std::string everything = seen_on_socket + loyalty::test::read_file(dir / "loyaltyd.log");
+    for (const auto& entry : std::filesystem::directory_iterator(dir / "data")) {
+        everything += loyalty::test::read_file(entry.path());
+    }
+    CHECK(everything.find(pan) == std::string::npos);
+    CHECK(everything.find("41111111") == std::string::npos);
+    CHECK(everything.find("6036000000000013") != std::string::npos);  // the loyalty card is there, as it should be
+}
+
+TEST_CASE("a whole basket over the JSON socket, and bad requests that change nothing") {
+    TempDir dir;
+    const auto config = write_config(dir, fifo_reader(dir));
+    auto daemon = start_daemon(dir, config);
+    UnixClient pos(dir / "pos-json.sock");
+    REQUIRE(pos.connected());
+
+    CHECK_THAT(pos.request(R"({"requestId":"1","beginBasket":{"cashierId":"C-108"}})"),
+               Catch::Contains("S0042-T03-000001"));
+    CHECK_THAT(pos.request(k_milk), Catch::Contains(R"("payable":{"minorUnits":"238")"));
+    CHECK_THAT(pos.request(R"({"frobnicate":{}})"), Catch::Contains("POS_ERROR_CODE_MALFORMED"));
+    CHECK_THAT(pos.request(R"({})"), Catch::Contains("POS_ERROR_CODE_UNKNOWN_REQUEST"));
+    CHECK_THAT(pos.request(R"({"addItem":{"gtin":42}})"), Catch::Contains("POS_ERROR_CODE_MALFORMED"));
+    CHECK_THAT(
+        pos.request(
+            R"({"addItem":{"gtin":"1","description":"x","department":"d","quantity":{"units":"-1"},"unitPrice":{"minorUnits":"5"}}})"),
+        Catch::Contains("POS_ERROR_CODE_INVALID_QUANTITY"));
+    CHECK_THAT(
+        pos.request(
+            R"({"addItem":{"gtin":"1","description":"x","department":"d","quantity":{"units":"3"},"unitPrice":{"minorUnits":"9223372036854775807"}}})"),
+        Catch::Contains("POS_ERROR_CODE_AMOUNT_OVERFLOW"));
+    CHECK_THAT(pos.request("this is not json"), Catch::Contains("POS_ERROR_CODE_MALFORMED"));
+    CHECK_THAT(pos.request(R"({"identifyCard":{"cardText":"6036000000000013"}})"),
+               Catch::Contains("\"anonymous\":true"));
+    const std::string receipt =
+        pos.request(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}})");
+    CHECK_THAT(receipt, Catch::Contains("saleCompleted") && Catch::Contains(R"("changeDue":{"minorUnits":"262")") &&
+                            Catch::Contains(R"("sequence":"1")"));
+}
+
+TEST_CASE(
+    "the protobuf socket: a 10 MB frame is refused and skipped; a client leaving mid-frame harms nobody; 1,000 clients "
+    "at once") {
+    TempDir dir;
+    const auto config = write_config(dir, fifo_reader(dir));
+    auto daemon = start_daemon(dir, config);
+
+    loyalty::v1::PosRequest status;
+    status.set_request_id(5);
+    status.mutable_get_status();
+    std::string frame;
+    loyalty::terminal::pos::append_delimited(frame, status.SerializeAsString());
+
+    // Reads delimited PosServerMessages until `count` arrived or the deadline passed.
+    auto read_messages = [](UnixClient& client, std::size_t count) {
+        loyalty::terminal::pos::DelimitedFrameDecoder decoder(1 << 20);
+        std::vector<loyalty::v1::PosServerMessage> messages;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (messages.size() < count && std::chrono::steady_clock::now() < deadline) {
+            decoder.feed(client.read_some(std::chrono::milliseconds(200)));
+            for (auto r = decoder.next(); r.status == loyalty::terminal::pos::FrameStatus::frame; r = decoder.next()) {
+                REQUIRE(messages.emplace_back().ParseFromArray(r.frame.data(), static_cast<int>(r.frame.size())));
+            }
+        }
+        return messages;
+    };
+
+    {
+        UnixClient client(dir / "pos.sock");
+        REQUIRE(client.connected());
+        std::string huge;
+        loyalty::terminal::pos::append_delimited(huge, std::string(10 * 1024 * 1024, 'x'));
+        client.send(huge + frame);
+        const auto replies = read_messages(client, 2);
+        REQUIRE(replies.size() == 2);
+        CHECK(replies[0].response().error().code() == loyalty::v1::POS_ERROR_CODE_FRAME_TOO_LARGE);
+        CHECK_THAT(replies[0].response().error().message(), Catch::Contains("10485760 bytes"));
+        CHECK(replies[1].response().request_id() == 5);
+        CHECK(replies[1].response().has_status());
+    }
+    {
+        UnixClient leaving(dir / "pos.sock");
+        leaving.send(std::string("\x64") + "only ten b");  // announces 100 bytes, sends 10, goes away
+    }
+    {
+        // Far more file descriptors than the default 1,024 are needed on this side too.
+        rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        std::vector<std::unique_ptr<UnixClient>> clients;
+        for (int i = 0; i < 1000; ++i)
+            clients.push_back(std::make_unique<UnixClient>(dir / "pos.sock"));
+        for (auto& c : clients)
+            REQUIRE(c->connected());
+        for (auto& c : clients)
+            c->send(frame);
+        std::size_t answered = 0;
+        for (auto& c : clients) {
+            const auto replies = read_messages(*c, 1);
+            answered += replies.size() == 1 && replies[0].response().has_status();
+        }
+        CHECK(answered == 1000);
+    }
+    CHECK(daemon->running());
+    UnixClient after(dir / "pos-json.sock");
+    CHECK_THAT(after.request(R"({"getStatus":{}})"), Catch::Contains("S0042-T03"));
+}
+
+TEST_CASE("SIGKILL mid-basket and right after a completed sale: the basket comes back, the sale is stored once") {
+    TempDir dir;
+    const auto config = write_config(dir, fifo_reader(dir));
+    auto daemon = start_daemon(dir, config);
+    {
+        UnixClient pos(dir / "pos-json.sock");
+        pos.request(R"({"beginBasket":{"cashierId":"C-1"}})");
+        pos.request(k_milk);
+        CHECK_THAT(pos.request(R"({"identifyCard":{"cardText":"6036000000000013"}})"), Catch::Contains("anonymous"));
+        CHECK_THAT(pos.request(k_milk), Catch::Contains(R"("lineNo":2)"));
+    }
+    daemon->stop(SIGKILL);
+    daemon = restart_daemon(dir, config);
+    UnixClient pos(dir / "pos-json.sock");
+    const std::string totals = pos.request(R"({"getTotals":{}})");
+    CHECK_THAT(totals, Catch::Contains(R"("lineNo":2)") && Catch::Contains(R"("payable":{"minorUnits":"476")") &&
+                           Catch::Contains("6036000000000013"));
+
+    const std::string complete =
+        R"({"completeSale":{"saleId":"S0042-T03-000001","tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}})";
+    const std::string receipt = pos.request(complete);
+    REQUIRE_THAT(receipt, Catch::Contains("saleCompleted"));
+    daemon->stop(SIGKILL);  // the instant the POS heard "done"
+    pos.close();
+    daemon = restart_daemon(dir, config);
+    UnixClient again(dir / "pos-json.sock");
+    const std::string retried = again.request(complete);  // the POS retries, not knowing whether it landed
+    CHECK_THAT(retried, Catch::Contains("saleCompleted") && Catch::Contains(R"("sequence":"1")"));
+    CHECK_THAT(again.request(R"({"getStatus":{}})"), Catch::Contains(R"("outboxDepth":"1")"));
+    CHECK_THAT(again.request(R"({"getTotals":{}})"), Catch::Contains("POS_ERROR_CODE_NO_OPEN_BASKET"));
+    daemon->stop(SIGTERM);
+
+    loyalty::sqlite::Database db(dir / "data/terminal.db");
+    CHECK(db.query_int64("SELECT count(*) FROM sales") == 1);
+    CHECK(db.query_int64("SELECT count(*) FROM sale_lines") == 2);
+    CHECK(db.query_int64("SELECT count(*) FROM outbox WHERE kind = 'purchase'") == 1);
+}
+
+TEST_CASE("loyaltyd refuses to start on a socket another loyaltyd serves, and on an unusable reader device") {
+    TempDir dir;
+    const auto config = write_config(dir, fifo_reader(dir));
+    auto first = start_daemon(dir, config);
+    const auto second = loyalty::test::run_process({k_loyaltyd, "--config", config.string()});
+    CHECK(second.exit_code == 1);
+    CHECK_THAT(second.output, Catch::Contains("is in use: is another loyaltyd running?"));
+    first->stop(SIGTERM);
+
+    TempDir other;
+    loyalty::test::write_file(other / "not-a-tty", "plain file");
+    const auto bad = write_config(other, "[reader]\nkind = \"serial\"\ndevice = \"not-a-tty\"\nprofile = \"" +
+                                             reader_profile("usb-serial-magstripe.toml") + "\"\ndebounce_ms = 1500\n");
+    const auto result = loyalty::test::run_process({k_loyaltyd, "--config", bad.string()});
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.output, Catch::Contains("not-a-tty") && Catch::Contains("check reader.device"));
+}
