@@ -153,6 +153,18 @@ v1::PosResponse Lane::handle(const v1::PosRequest& request) {
             case v1::PosRequest::kLookupCustomer: lookup_customer(request.lookup_customer(), response); break;
             case v1::PosRequest::kGetStatus: *response.mutable_status() = status(); break;
             case v1::PosRequest::kSubscribe: response.mutable_subscribed(); break;
+            case v1::PosRequest::kInjectRead: {
+                const auto event = card_read(request.inject_read().raw());
+                auto* read = response.mutable_read();
+                if (!event) {
+                    read->set_repeated(true);
+                } else if (event->has_card_identified()) {
+                    *read->mutable_identified() = event->card_identified();
+                } else {
+                    *read->mutable_refused() = event->card_refused();
+                }
+                break;
+            }
             case v1::PosRequest::REQUEST_NOT_SET:
                 refuse(v1::POS_ERROR_CODE_UNKNOWN_REQUEST,
                        "the request names no operation this terminal knows (a newer POS version?)");
@@ -722,13 +734,13 @@ void Lane::identify_card(const v1::IdentifyCard& request, v1::PosResponse& respo
     publish(event);
 }
 
-void Lane::card_read(std::string_view raw, bool partial, card::Debouncer::Clock::time_point at) {
+std::optional<v1::PosEvent> Lane::card_read(std::string_view raw, bool partial, card::Debouncer::Clock::time_point at) {
     v1::PosEvent event;
     card::CardRead card;
     std::error_code ec = partial ? std::error_code(card::error::truncated) : decoder_.decode(raw, card);
     std::optional<CustomerRecord> customer;
     if (!ec) {
-        if (!debouncer_.accept(card.number, at)) return;  // the same card again: counted once
+        if (!debouncer_.accept(card.number, at)) return std::nullopt;  // the same card again: counted once
         customer = customer_for(card);
         if (customer->blocked) ec = card::error::card_blocked;
     }
@@ -739,7 +751,7 @@ void Lane::card_read(std::string_view raw, bool partial, card::Debouncer::Clock:
         *refused->mutable_at() = timestamp(now_());
         spdlog::info("card read refused: {}", ec.message());
         publish(event);
-        return;
+        return event;
     }
     try {
         if (basket_) {
@@ -755,6 +767,7 @@ void Lane::card_read(std::string_view raw, bool partial, card::Debouncer::Clock:
     spdlog::info("card identified ({}{})", customer->anonymous() ? "anonymous member" : "customer ",
                  customer->customer_id);
     publish(event);
+    return event;
 }
 
 void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& response) {

@@ -52,8 +52,9 @@ public:
     // refused, unless it repeats the previous card within the debounce window. A partial read
     // (the reader stopped before its terminator) is refused as unreadable without decoding it.
     // The caller wipes `raw`.
-    void card_read(std::string_view raw, bool partial = false,
-                   card::Debouncer::Clock::time_point at = card::Debouncer::Clock::now());
+    // Returns what was published (nothing for a repeated card).
+    std::optional<v1::PosEvent> card_read(std::string_view raw, bool partial = false,
+                                          card::Debouncer::Clock::time_point at = card::Debouncer::Clock::now());
 
     void set_reader_state(v1::ReaderState state, const std::string& detail);
     void set_link_state(v1::LinkState state);

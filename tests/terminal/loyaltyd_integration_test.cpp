@@ -317,3 +317,96 @@ TEST_CASE("loyaltyd refuses to start on a socket another loyaltyd serves, and on
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.output, Catch::Contains("not-a-tty") && Catch::Contains("check reader.device"));
 }
+
+TEST_CASE("loyaltyctl: status, a swipe, a scripted basket with its receipt, a customer") {
+    TempDir dir;
+    const auto config = write_config(dir, fifo_reader(dir));
+    auto daemon = start_daemon(dir, config);
+    const std::string ctl = LOYALTYCTL_PATH;
+    const std::string with_config = "--config=" + config.string();
+
+    auto result = loyalty::test::run_process({ctl, with_config, "status"});
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output,
+               Catch::Contains("Terminal  S0042-T03 of store S0042") && Catch::Contains("Reader    READY"));
+
+    result = loyalty::test::run_process({ctl, with_config, "swipe", ";6036000000000013=4912101?"});
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output, Catch::Contains("************0013") && Catch::Contains("not enrolled yet"));
+    result = loyalty::test::run_process({ctl, with_config, "swipe", ";4111111111111111=2812201?"});
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Catch::Contains("card refused (PAYMENT_CARD)"));
+    CHECK(result.output.find("4111") == std::string::npos);
+
+    loyalty::test::write_file(dir / "basket.jsonl", std::string(R"(# bananas and milk, cash
+{"beginBasket":{"cashierId":"C-108"}}
+{"enrollCustomer":{"cardText":"6036000000123450","contact":{"givenName":"Jane","familyName":"Doe"},"consents":[{"purpose":"CONSENT_PURPOSE_PROGRAM_TERMS","granted":true}]}}
+{"addItem":{"gtin":"2000000012345","description":"Bananas loose","department":"produce","quantity":{"weightGrams":"1255"},"unitPrice":{"minorUnits":"199"}}}
+)") + k_milk + R"(
+{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"1000"}}]}}
+)");
+    result = loyalty::test::run_process({ctl, with_config, "basket", "run", (dir / "basket.jsonl").string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output, Catch::Contains("Sale S0042-T03-000001") && Catch::Contains("Bananas loose") &&
+                                  Catch::Contains("1.255 kg x 1.99/kg") && Catch::Contains("TOTAL EUR") &&
+                                  Catch::Contains("4.88") && Catch::Contains("Change") && Catch::Contains("5.12") &&
+                                  Catch::Contains("************3450"));
+
+    result = loyalty::test::run_process({ctl, with_config, "customer", "show", "6036000000123450"});
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output, Catch::Contains("S0042-T03-C000001") && Catch::Contains("Jane D."));
+    result = loyalty::test::run_process({ctl, with_config, "customer", "show", "6036000000000013"});
+    CHECK(result.exit_code == 3);
+
+    loyalty::test::write_file(
+        dir / "bad.jsonl",
+        R"({"addItem":{"gtin":"1","description":"x","department":"d","quantity":{"units":"0"},"unitPrice":{"minorUnits":"1"}}})"
+        "\n");
+    result = loyalty::test::run_process({ctl, with_config, "basket", "run", (dir / "bad.jsonl").string()});
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.output, Catch::Contains("error NO_OPEN_BASKET") && Catch::Contains("bad.jsonl:1"));
+    daemon->stop(SIGTERM);
+    result = loyalty::test::run_process({ctl, with_config, "status"});
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.output, Catch::Contains("is loyaltyd running?"));
+}
+
+TEST_CASE("a serial reader unplugged and plugged back is reopened; the status shows it meanwhile") {
+    TempDir dir;
+    const auto reader_tty = dir / "reader-tty";
+    const auto device_side = dir / "device-side";
+    auto plug_in = [&] {
+        auto socat = std::make_unique<ChildProcess>(
+            std::vector<std::string>{"/usr/bin/socat", "pty,raw,echo=0,link=" + reader_tty.string(),
+                                     "pty,raw,echo=0,link=" + device_side.string()},
+            dir / "socat.log");
+        for (int i = 0; i < 500 && !std::filesystem::exists(device_side); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return socat;
+    };
+    auto socat = plug_in();
+    const auto config =
+        write_config(dir, "[reader]\nkind = \"serial\"\ndevice = \"" + reader_tty.string() + "\"\nprofile = \"" +
+                              reader_profile("usb-serial-magstripe.toml") + "\"\ndebounce_ms = 1500\n");
+    auto daemon = start_daemon(dir, config);
+    UnixClient pos(dir / "pos-json.sock");
+    REQUIRE_THAT(pos.request(R"({"subscribe":{}})"), Catch::Contains("subscribed"));
+
+    socat->stop(SIGKILL);  // the reader is unplugged
+    REQUIRE(pos.read_until("READER_STATE_DISCONNECTED").has_value());
+    CHECK_THAT(pos.request(R"({"getStatus":{}})"), Catch::Contains("READER_STATE_DISCONNECTED"));
+    CHECK_THAT(pos.request(R"({"beginBasket":{"cashierId":"C-1"}})"), Catch::Contains("saleId"));  // still serving
+
+    std::filesystem::remove(reader_tty);
+    std::filesystem::remove(device_side);
+    socat = plug_in();  // plugged back
+    REQUIRE(pos.read_until("READER_STATE_READY", std::chrono::seconds(30)).has_value());
+    const int device = ::open(device_side.c_str(), O_WRONLY | O_NOCTTY);
+    REQUIRE(device >= 0);
+    const std::string swipe = with_lrc(";6036000000000013=4912101?");
+    REQUIRE(::write(device, swipe.data(), swipe.size()) == static_cast<ssize_t>(swipe.size()));
+    ::close(device);
+    CHECK(pos.read_until("cardIdentified").has_value());
+}
