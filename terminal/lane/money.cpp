@@ -1,5 +1,7 @@
 #include "terminal/lane/money.hpp"
 
+#include <algorithm>
+
 namespace loyalty::terminal {
 
 std::optional<std::int64_t> checked_add(std::int64_t a, std::int64_t b) noexcept {
@@ -42,13 +44,17 @@ std::string format_amount(std::int64_t minor_units, int exponent) {
     // Work in unsigned to format INT64_MIN without overflow.
     std::uint64_t magnitude =
         negative ? 0 - static_cast<std::uint64_t>(minor_units) : static_cast<std::uint64_t>(minor_units);
-    std::string digits = std::to_string(magnitude);
-    if (exponent > 0) {
-        const auto places = static_cast<std::size_t>(exponent);
-        if (digits.size() <= places) digits.insert(0, places + 1 - digits.size(), '0');
-        digits.insert(digits.size() - places, ".");
-    }
-    return negative ? "-" + digits : digits;
+    const std::string digits = std::to_string(magnitude);
+    const auto places = static_cast<std::size_t>(std::max(exponent, 0));
+    std::string out;
+    out.reserve(digits.size() + places + 3);
+    if (negative) out.push_back('-');
+    if (places == 0) return out.append(digits);
+    // Zeros in front when the amount is less than one unit: 5 -> "0.05".
+    if (digits.size() <= places) out.append(places + 1 - digits.size(), '0');
+    out.append(digits);
+    out.insert(out.size() - places, 1, '.');
+    return out;
 }
 
 }  // namespace loyalty::terminal

@@ -292,7 +292,7 @@ void LocalStore::insert_customer_rows(const v1::Event& event) {
     std::optional<std::string> birthday;
     if (e.contact().has_birthday()) {
         const v1::Date& d = e.contact().birthday();
-        char text[16];
+        char text[48];
         if (d.year() > 0) {
             std::snprintf(text, sizeof text, "%04d-%02d-%02d", d.year(), d.month(), d.day());
         } else {
