@@ -214,10 +214,10 @@ void Lane::begin_basket(const v1::BeginBasket& request, v1::PosResponse& respons
     basket.opened_at = now_();
     store_.begin_basket(basket.sale_id, basket.cashier_id, config_.currency, basket.opened_at);
     basket_ = std::move(basket);
-    if (pending_customer_) {
+    if (pending_customer_ && basket_->opened_at - pending_since_ <= k_pending_card_window) {
         attach_customer(*pending_customer_);
-        pending_customer_.reset();
     }
+    pending_customer_.reset();
     *response.mutable_basket() = view();
 }
 
@@ -726,6 +726,7 @@ void Lane::identify_card(const v1::IdentifyCard& request, v1::PosResponse& respo
         attach_customer(customer);
     } else {
         pending_customer_ = customer;
+        pending_since_ = now_();
     }
     *response.mutable_customer() = summary(customer);
     v1::PosEvent event;
@@ -758,6 +759,7 @@ std::optional<v1::PosEvent> Lane::card_read(std::string_view raw, bool partial, 
             attach_customer(*customer);
         } else {
             pending_customer_ = *customer;
+            pending_since_ = now_();
         }
     } catch (const std::exception& e) {
         spdlog::error("could not link the card to the basket: {}", e.what());

@@ -106,7 +106,11 @@ private:
     WallClock now_;
     Publisher publish_;
     std::optional<Basket> basket_;
-    std::optional<CustomerRecord> pending_customer_;  // identified before the basket was begun
+    // A card identified before the basket was begun joins the next basket begun within
+    // k_pending_card_window; after that it belonged to some earlier shopper.
+    static constexpr std::chrono::seconds k_pending_card_window{120};
+    std::optional<CustomerRecord> pending_customer_;
+    Clock::time_point pending_since_{};
     v1::ReaderState reader_state_ = v1::READER_STATE_UNSPECIFIED;
     v1::LinkState link_state_ = v1::LINK_STATE_OFFLINE;
 };

@@ -26,12 +26,16 @@ bool absent(const boost::system::error_code& ec) {
 }  // namespace
 
 struct ReaderService::Impl {
-    Impl(asio::io_context& io_context, const TerminalConfig& c, Lane& l)
-        : io(io_context), config(c), lane(l), timer(io_context) {}
+    Impl(asio::io_context& io_context, const TerminalConfig& c, Lane& l, Factory f, ReaderBackoff b)
+        : io(io_context), config(c), lane(l), factory(std::move(f)), backoff_limits(b), timer(io_context) {
+        if (!factory) factory = [this] { return open_card_reader(io.get_executor(), config.reader); };
+    }
 
     asio::io_context& io;
     const TerminalConfig& config;
     Lane& lane;
+    Factory factory;
+    ReaderBackoff backoff_limits;
     asio::steady_timer timer;
     std::unique_ptr<CardReader> reader;
     bool stopped = false;
@@ -39,12 +43,12 @@ struct ReaderService::Impl {
     std::string name() const { return std::string{to_string(config.reader.kind)} + " reader " + config.reader.device; }
 
     asio::awaitable<void> run() {
-        auto backoff = std::chrono::milliseconds(200);
+        auto backoff = backoff_limits.first;
         while (!stopped) {
             if (!reader) {
                 std::optional<boost::system::system_error> failure;
                 try {
-                    reader = open_card_reader(io.get_executor(), config.reader);
+                    reader = factory();
                 } catch (const boost::system::system_error& e) {
                     failure = e;
                 }
@@ -53,10 +57,10 @@ struct ReaderService::Impl {
                     spdlog::warn("{}: {}; trying again in {} ms", name(), failure->code().message(), backoff.count());
                     timer.expires_after(backoff);
                     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-                    backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
+                    backoff = std::min(backoff * 2, backoff_limits.max);
                     continue;
                 }
-                backoff = std::chrono::milliseconds(200);
+                backoff = backoff_limits.first;
                 lane.set_reader_state(v1::READER_STATE_READY, name());
                 spdlog::info("{} is ready", name());
             }
@@ -80,14 +84,15 @@ struct ReaderService::Impl {
     }
 };
 
-ReaderService::ReaderService(asio::io_context& io, const TerminalConfig& config, Lane& lane)
-    : impl_(std::make_unique<Impl>(io, config, lane)) {}
+ReaderService::ReaderService(asio::io_context& io, const TerminalConfig& config, Lane& lane, Factory factory,
+                             ReaderBackoff backoff)
+    : impl_(std::make_unique<Impl>(io, config, lane, std::move(factory), backoff)) {}
 
 ReaderService::~ReaderService() = default;
 
 void ReaderService::start() {
     try {
-        impl_->reader = open_card_reader(impl_->io.get_executor(), impl_->config.reader);
+        impl_->reader = impl_->factory();
         impl_->lane.set_reader_state(v1::READER_STATE_READY, impl_->name());
         spdlog::info("{} is ready", impl_->name());
     } catch (const boost::system::system_error& e) {

@@ -7,6 +7,8 @@
 // it. Raw reads are wiped once the lane has seen them.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 #include "terminal/config/terminal_config.hpp"
@@ -18,10 +20,22 @@ class io_context;
 namespace loyalty::terminal {
 
 class Lane;
+class CardReader;
+
+// How long to wait before reopening a lost reader: `first`, doubling up to `max`.
+struct ReaderBackoff {
+    std::chrono::milliseconds first{200};
+    std::chrono::milliseconds max{10'000};
+};
 
 class ReaderService {
 public:
-    ReaderService(boost::asio::io_context& io, const TerminalConfig& config, Lane& lane);
+    // Opens the reader; throws boost::system::system_error when it cannot. The default opens the
+    // configured device (open_card_reader); tests pass one that hands out FakeCardReaders.
+    using Factory = std::function<std::unique_ptr<CardReader>()>;
+
+    ReaderService(boost::asio::io_context& io, const TerminalConfig& config, Lane& lane, Factory factory = {},
+                  ReaderBackoff backoff = ReaderBackoff{});
     ~ReaderService();
 
     // Checks the device and starts reading. Throws std::runtime_error for an unusable device.

@@ -34,6 +34,7 @@ struct LaneFixture {
     std::unique_ptr<Lane> lane;
     std::vector<v1::PosEvent> events;
     std::uint64_t next_id = 1;
+    Clock::time_point now = Clock::now();  // the lane's wall clock, moved by the tests
 
     LaneFixture() { reopen(); }
 
@@ -44,7 +45,7 @@ struct LaneFixture {
                                                                .disk_budget_bytes = budget,
                                                                .terminal_id = config.terminal_id,
                                                                .store_id = config.store_id});
-        lane = std::make_unique<Lane>(config, *store, offers);
+        lane = std::make_unique<Lane>(config, *store, offers, [this] { return now; });
         lane->set_publisher([this](const v1::PosEvent& e) { events.push_back(e); });
     }
 
@@ -253,6 +254,16 @@ TEST_CASE_METHOD(LaneFixture,
     CHECK(wire.find("4111") == std::string::npos);
     CHECK(wire.find("1111") == std::string::npos);
     CHECK(error(R"({"identifyCard":{"cardText":"6036000000000014"}})").code() == v1::POS_ERROR_CODE_CARD_REFUSED);
+}
+
+TEST_CASE_METHOD(LaneFixture, "a card read before the basket joins it only if the basket begins soon after") {
+    send(R"({"identifyCard":{"cardText":"6036000000000013"}})");
+    now += std::chrono::seconds(90);
+    CHECK(basket(R"({"beginBasket":{"cashierId":"C-1"}})").customer().loyalty_card() == "6036000000000013");
+    basket(R"({"voidBasket":{"reason":"VOID_REASON_CASHIER_ERROR"}})");
+    send(R"({"identifyCard":{"cardText":"6036000000000013"}})");
+    now += std::chrono::minutes(5);  // that shopper left; the next basket is someone else's
+    CHECK_FALSE(basket(R"({"beginBasket":{"cashierId":"C-1"}})").has_customer());
 }
 
 TEST_CASE_METHOD(LaneFixture, "reader reads: identified, debounced, refused with a reason and no number") {
