@@ -87,6 +87,13 @@ std::int64_t sum_or_refuse(std::int64_t a, std::int64_t b, std::string_view what
     return *sum;
 }
 
+// a * b / c, half up, or a refusal: never a silent zero.
+std::int64_t refund_share(std::int64_t a, std::int64_t b, std::int64_t c) {
+    const auto share = mul_div_round(a, b, c);
+    if (!share) refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "the return's amounts are too large to work out");
+    return *share;
+}
+
 v1::PosErrorCode storage_error_code(const sqlite::Error& e) {
     return e.is_disk_full() ? v1::POS_ERROR_CODE_STORAGE_FULL : v1::POS_ERROR_CODE_STORAGE_FAILURE;
 }
@@ -115,6 +122,7 @@ void Lane::recover() {
     for (const auto& line : basket.lines)
         basket.next_line_no = std::max(basket.next_line_no, line.line_no() + 1);
     basket.points_to_redeem = open->points_to_redeem;
+    basket.coupon_codes = std::move(open->coupon_codes);
     if (!open->loyalty_card.empty()) {
         auto customer = directory_.find_by_card(open->loyalty_card);
         if (!customer) {
@@ -195,6 +203,30 @@ Lane::Basket& Lane::open_basket_or_fail() {
     return *basket_;
 }
 
+v1::SaleLine& Lane::line_or_fail(Basket& basket, std::uint32_t line_no) {
+    auto it = std::find_if(basket.lines.begin(), basket.lines.end(),
+                           [&](const v1::SaleLine& l) { return l.line_no() == line_no; });
+    if (it == basket.lines.end()) {
+        refuse(v1::POS_ERROR_CODE_LINE_NOT_FOUND, "line " + std::to_string(line_no) + " is not in the basket",
+               "line_no");
+    }
+    return *it;
+}
+
+template <typename Change, typename Persist>
+v1::BasketView Lane::commit_change(Change&& change, Persist&& persist) {
+    Basket before = *basket_;
+    try {
+        change(*basket_);
+        v1::BasketView priced = view();
+        persist();
+        return priced;
+    } catch (...) {
+        *basket_ = std::move(before);
+        throw;
+    }
+}
+
 // ---- baskets ---------------------------------------------------------------------------------------
 
 void Lane::begin_basket(const v1::BeginBasket& request, v1::PosResponse& response) {
@@ -214,10 +246,15 @@ void Lane::begin_basket(const v1::BeginBasket& request, v1::PosResponse& respons
     basket.opened_at = now_();
     store_.begin_basket(basket.sale_id, basket.cashier_id, config_.currency, basket.opened_at);
     basket_ = std::move(basket);
-    if (pending_customer_ && basket_->opened_at - pending_since_ <= k_pending_card_window) {
-        attach_customer(*pending_customer_);
+    std::optional<CustomerRecord> pending = std::exchange(pending_customer_, std::nullopt);
+    if (pending && basket_->opened_at - pending_since_ <= k_pending_card_window) {
+        try {
+            attach_customer(*pending);
+        } catch (const std::exception& e) {
+            // The basket is open and recorded; the cashier can identify the card again.
+            spdlog::error("could not link the card read before the basket: {}", e.what());
+        }
     }
-    pending_customer_.reset();
     *response.mutable_basket() = view();
 }
 
@@ -254,54 +291,48 @@ void Lane::add_item(const v1::AddItem& request, v1::PosResponse& response) {
     *line.mutable_quantity() = request.quantity();
     *line.mutable_unit_price() = make_money(request.unit_price().minor_units(), config_.currency);
     *line.mutable_line_total() = make_money(*total, config_.currency);
-    store_.put_basket_line(line);
-    basket.lines.push_back(std::move(line));
-    ++basket.next_line_no;
-    *response.mutable_basket() = view();
+    *response.mutable_basket() = commit_change(
+        [&](Basket& b) {
+            b.lines.push_back(line);
+            ++b.next_line_no;
+        },
+        [&] { store_.put_basket_line(line); });
 }
 
 void Lane::change_quantity(const v1::ChangeQuantity& request, v1::PosResponse& response) {
     Basket& basket = open_basket_or_fail();
-    auto it = std::find_if(basket.lines.begin(), basket.lines.end(),
-                           [&](const v1::SaleLine& l) { return l.line_no() == request.line_no(); });
-    if (it == basket.lines.end()) {
-        refuse(v1::POS_ERROR_CODE_LINE_NOT_FOUND, "line " + std::to_string(request.line_no()) + " is not in the basket",
-               "line_no");
-    }
+    const v1::SaleLine& current = line_or_fail(basket, request.line_no());
     check_quantity(request.quantity(), "quantity");
-    if (request.quantity().has_units() != it->quantity().has_units()) {
-        refuse(
-            v1::POS_ERROR_CODE_INVALID_FIELD,
-            it->quantity().has_units() ? "line is sold by the unit: give units" : "line is weighed: give weight_grams",
-            "quantity");
+    if (request.quantity().has_units() != current.quantity().has_units()) {
+        refuse(v1::POS_ERROR_CODE_INVALID_FIELD,
+               current.quantity().has_units() ? "line is sold by the unit: give units"
+                                              : "line is weighed: give weight_grams",
+               "quantity");
     }
-    const auto total = line_total(request.quantity(), it->unit_price().minor_units());
+    const auto total = line_total(request.quantity(), current.unit_price().minor_units());
     if (!total)
         refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "unit_price x quantity does not fit in an amount", "quantity");
     std::int64_t subtotal = *total;
     for (const auto& line : basket.lines) {
-        if (line.line_no() != it->line_no())
+        if (line.line_no() != current.line_no()) {
             subtotal = sum_or_refuse(subtotal, line.line_total().minor_units(), "the basket total");
+        }
     }
-    v1::SaleLine changed = *it;
+    v1::SaleLine changed = current;
     *changed.mutable_quantity() = request.quantity();
     changed.mutable_line_total()->set_minor_units(*total);
-    store_.put_basket_line(changed);
-    *it = std::move(changed);
-    *response.mutable_basket() = view();
+    *response.mutable_basket() = commit_change([&](Basket& b) { line_or_fail(b, request.line_no()) = changed; },
+                                               [&] { store_.put_basket_line(changed); });
 }
 
 void Lane::remove_line(const v1::RemoveLine& request, v1::PosResponse& response) {
     Basket& basket = open_basket_or_fail();
-    auto it = std::find_if(basket.lines.begin(), basket.lines.end(),
-                           [&](const v1::SaleLine& l) { return l.line_no() == request.line_no(); });
-    if (it == basket.lines.end()) {
-        refuse(v1::POS_ERROR_CODE_LINE_NOT_FOUND, "line " + std::to_string(request.line_no()) + " is not in the basket",
-               "line_no");
-    }
-    store_.remove_basket_line(request.line_no());
-    basket.lines.erase(it);
-    *response.mutable_basket() = view();
+    line_or_fail(basket, request.line_no());
+    *response.mutable_basket() = commit_change(
+        [&](Basket& b) {
+            std::erase_if(b.lines, [&](const v1::SaleLine& l) { return l.line_no() == request.line_no(); });
+        },
+        [&] { store_.remove_basket_line(request.line_no()); });
 }
 
 void Lane::redeem_points(const v1::RedeemPoints& request, v1::PosResponse& response) {
@@ -322,9 +353,8 @@ void Lane::redeem_points(const v1::RedeemPoints& request, v1::PosResponse& respo
                    "points");
         }
     }
-    store_.set_basket_points_to_redeem(request.points());
-    basket.points_to_redeem = request.points();
-    *response.mutable_basket() = view();
+    *response.mutable_basket() = commit_change([&](Basket& b) { b.points_to_redeem = request.points(); },
+                                               [&] { store_.set_basket_points_to_redeem(request.points()); });
 }
 
 void Lane::apply_coupon(const v1::ApplyCoupon& request, v1::PosResponse& response) {
@@ -536,12 +566,16 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
     }
     const std::int64_t untargeted = sale->discount_total - targeted_total;
     if (untargeted > 0 && base_total > 0) {
-        std::int64_t spread = 0;
+        // Cumulative rounding: line i gets R(U * C_i / B) - R(U * C_{i-1} / B), where C is the running
+        // sum of the lines' values. Shares add up to U exactly and none exceeds its line.
+        std::int64_t running = 0;
+        std::int64_t given = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const std::int64_t share =
-                i + 1 == n ? untargeted - spread : mul_div_round(untargeted, net[i], base_total).value_or(0);
-            spread += share;
-            net[i] -= share;
+            running += std::max<std::int64_t>(net[i], 0);
+            const auto upto = mul_div_round(untargeted, running, base_total);
+            if (!upto) refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "the sale's amounts are too large to share out");
+            net[i] -= *upto - given;
+            given = *upto;
         }
     }
 
@@ -600,7 +634,6 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
     v1::Event event;
     *event.mutable_header() = header("");
     auto* r = event.mutable_sale_return();
-    r->set_return_id(numbered(config_.terminal_id, "R", store_.next_number("return_number")));
     r->set_original_sale_id(sale->sale_id);
     r->set_original_terminal_id(config_.terminal_id);
     r->set_loyalty_card(sale->loyalty_card);
@@ -617,9 +650,8 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
         const std::int64_t amount =
             now_back == sold
                 ? net[i] - sale->lines[i].refunded
-                : std::min(
-                      net[i] - sale->lines[i].refunded,
-                      mul_div_round(std::max<std::int64_t>(net[i], 0), quantity_value(w->second), sold).value_or(0));
+                : std::min(net[i] - sale->lines[i].refunded,
+                           refund_share(std::max<std::int64_t>(net[i], 0), quantity_value(w->second), sold));
         auto* line = r->add_lines();
         line->set_original_line_no(sale->lines[i].line.line_no());
         *line->mutable_quantity() = w->second;
@@ -632,7 +664,7 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
     auto share = [&](std::int64_t points, std::int64_t already) {
         if (everything_back) return points - already;
         if (net_total <= 0) return std::int64_t{0};
-        return std::min(points - already, mul_div_round(points, refund_total, net_total).value_or(0));
+        return std::min(points - already, refund_share(points, refund_total, net_total));
     };
     r->set_points_reversed(share(sale->points_earned, sale->points_reversed));
     r->set_points_given_back(share(sale->points_redeemed, sale->points_given_back));
@@ -660,6 +692,7 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
                "refund_tenders");
     }
 
+    r->set_return_id(numbered(config_.terminal_id, "R", store_.next_number("return_number")));
     store_.record_return(event);
 
     auto* receipt = response.mutable_return_completed();
@@ -739,30 +772,33 @@ std::optional<v1::PosEvent> Lane::card_read(std::string_view raw, bool partial, 
     v1::PosEvent event;
     card::CardRead card;
     std::error_code ec = partial ? std::error_code(card::error::truncated) : decoder_.decode(raw, card);
+    if (!ec && !debouncer_.accept(card.number, at)) return std::nullopt;  // the same card again: counted once
     std::optional<CustomerRecord> customer;
+    std::string failure;
     if (!ec) {
-        if (!debouncer_.accept(card.number, at)) return std::nullopt;  // the same card again: counted once
-        customer = customer_for(card);
-        if (customer->blocked) ec = card::error::card_blocked;
+        try {
+            customer = customer_for(card);
+            if (customer->blocked) {
+                ec = card::error::card_blocked;
+            } else if (basket_) {
+                attach_customer(*customer);
+            } else {
+                pending_customer_ = *customer;
+                pending_since_ = now_();
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("card read could not be recorded: {}", e.what());
+            failure = "the terminal could not record the card: swipe again";
+        }
     }
-    if (ec) {
+    if (ec || !failure.empty()) {
         auto* refused = event.mutable_card_refused();
-        refused->set_reason(card::refusal_reason(ec));
-        refused->set_message(ec.message());
+        refused->set_reason(ec ? card::refusal_reason(ec) : v1::CARD_REFUSAL_REASON_UNREADABLE);
+        refused->set_message(ec ? ec.message() : failure);
         *refused->mutable_at() = timestamp(now_());
-        spdlog::info("card read refused: {}", ec.message());
+        spdlog::info("card read refused: {}", refused->message());
         publish(event);
         return event;
-    }
-    try {
-        if (basket_) {
-            attach_customer(*customer);
-        } else {
-            pending_customer_ = *customer;
-            pending_since_ = now_();
-        }
-    } catch (const std::exception& e) {
-        spdlog::error("could not link the card to the basket: {}", e.what());
     }
     *event.mutable_card_identified()->mutable_customer() = summary(*customer);
     *event.mutable_card_identified()->mutable_at() = timestamp(now_());
@@ -830,8 +866,20 @@ void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& r
     *enrollment->mutable_contact() = clean;
     store_.record_enrollment(event);
 
-    CustomerRecord customer = customer_for(card);
-    if (basket_ && (!basket_->customer || basket_->customer->loyalty_card == card.number)) attach_customer(customer);
+    // The enrollment is recorded: from here on the answer is success, whatever else happens.
+    CustomerRecord customer;
+    customer.customer_id = enrollment->customer_id();
+    customer.loyalty_card = card.number;
+    customer.given_name = clean.given_name();
+    customer.family_name = clean.family_name();
+    customer.tier = v1::TIER_STANDARD;
+    try {
+        customer = customer_for(card);
+        if (basket_ && (!basket_->customer || basket_->customer->loyalty_card == card.number))
+            attach_customer(customer);
+    } catch (const std::exception& e) {
+        spdlog::error("enrolled {}, but could not link the card to the basket: {}", customer.customer_id, e.what());
+    }
     *response.mutable_customer() = summary(customer);
 }
 

@@ -88,6 +88,11 @@ private:
     void lookup_customer(const v1::LookupCustomer& request, v1::PosResponse& response);
 
     Basket& open_basket_or_fail();
+    v1::SaleLine& line_or_fail(Basket& basket, std::uint32_t line_no);
+    // Applies `change` to the basket in memory, prices it, then `persist`s it; if pricing or the
+    // write fails the basket in memory is put back, so memory and store never disagree.
+    template <typename Change, typename Persist>
+    v1::BasketView commit_change(Change&& change, Persist&& persist);
     // The customer behind a decoded chain card: cached, or an anonymous member.
     CustomerRecord customer_for(const card::CardRead& card);
     void attach_customer(const CustomerRecord& customer);

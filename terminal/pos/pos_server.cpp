@@ -154,7 +154,8 @@ struct PosServer::Impl {
             asio::co_spawn(io, writer(session), [](std::exception_ptr e) { log_failure(e, "POS writer"); });
             asio::co_spawn(io, reader(session), [this, where](std::exception_ptr e) {
                 log_failure(e, "POS reader");
-                (*where)->close();
+                // A session closing after a broken frame still has answers to send: its writer closes it.
+                if (!(*where)->close_after_flush) (*where)->close();
                 sessions.erase(where);
             });
         }

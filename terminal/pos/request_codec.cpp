@@ -6,19 +6,10 @@
 
 namespace loyalty::terminal::pos {
 
-std::string without_long_numbers(std::string_view text) {
-    std::string out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (text[i] < '0' || text[i] > '9') {
-            out.push_back(text[i++]);
-            continue;
-        }
-        std::size_t end = i;
-        while (end < text.size() && text[end] >= '0' && text[end] <= '9')
-            ++end;
-        out.append(end - i >= 6 ? std::string_view{"<number>"} : text.substr(i, end - i));
-        i = end;
+std::string without_digits(std::string_view text) {
+    std::string out{text};
+    for (char& c : out) {
+        if (c >= '0' && c <= '9') c = '#';
     }
     return out;
 }
@@ -37,9 +28,9 @@ bool parse_request(Encoding encoding, std::string_view frame, v1::PosRequest& re
     const auto status = google::protobuf::util::JsonStringToMessage(
         google::protobuf::StringPiece(frame.data(), frame.size()), &request, options);
     if (!status.ok()) {
-        // protobuf's message may quote the offending value: a card number keyed as a JSON number
-        // would come back in it, so runs of digits are blanked out.
-        error = "line is not a loyalty.v1.PosRequest in JSON: " + without_long_numbers(std::string(status.message()));
+        // protobuf's message quotes the text around the error: a card number there (a JSON number,
+        // or digits in groups) would come back in it, so every digit of it is blanked out.
+        error = "line is not a loyalty.v1.PosRequest in JSON: " + without_digits(std::string(status.message()));
         return false;
     }
     return true;

@@ -15,9 +15,9 @@ enum class Encoding { protobuf, json };
 // says why in `error` (never quoting the input: it may hold a card number).
 bool parse_request(Encoding encoding, std::string_view frame, v1::PosRequest& request, std::string& error);
 
-// `text` with every run of six or more digits replaced by "<number>": for error messages that
-// might quote input (a card number must never be echoed).
-std::string without_long_numbers(std::string_view text);
+// `text` with every digit replaced by '#': for messages that might quote input (a card number must
+// never be echoed, whole or in groups).
+std::string without_digits(std::string_view text);
 
 // One message as bytes ready to write: a delimited frame, or one JSON line ending in '\n'.
 std::string encode_message(Encoding encoding, const v1::PosServerMessage& message);

@@ -66,7 +66,11 @@ struct ReaderService::Impl {
             }
             try {
                 RawRead read = co_await reader->read();
-                lane.card_read(read.bytes, read.partial);
+                try {
+                    lane.card_read(read.bytes, read.partial);
+                } catch (const std::exception& e) {
+                    spdlog::error("a card read could not be handled: {}", e.what());
+                }
                 card::wipe(read.bytes);
             } catch (const boost::system::system_error& e) {
                 if (stopped) break;

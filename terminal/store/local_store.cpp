@@ -486,9 +486,20 @@ void LocalStore::set_basket_points_to_redeem(std::int64_t points) {
     if (db_.changes() != 1) throw StoreError("no open basket to redeem points in");
 }
 
+void LocalStore::set_basket_coupons(const std::vector<std::string>& codes) {
+    std::string joined;
+    for (const auto& code : codes) {
+        if (code.find('\n') != std::string::npos) throw StoreError("coupon code with a line break");
+        if (!joined.empty()) joined += '\n';
+        joined += code;
+    }
+    db_.cached("UPDATE open_basket SET coupon_codes = ? WHERE id = 1").bind(1, joined).run();
+    if (db_.changes() != 1) throw StoreError("no open basket to apply coupons to");
+}
+
 std::optional<OpenBasket> LocalStore::open_basket() {
     sqlite::Statement& header = db_.cached(
-        "SELECT sale_id, cashier_id, currency, opened_at, loyalty_card, customer_id, points_to_redeem "
+        "SELECT sale_id, cashier_id, currency, opened_at, loyalty_card, customer_id, points_to_redeem, coupon_codes "
         "FROM open_basket");
     if (!header.step()) return std::nullopt;
     OpenBasket basket;
@@ -499,6 +510,12 @@ std::optional<OpenBasket> LocalStore::open_basket() {
     basket.loyalty_card = header.column_text(4);
     basket.customer_id = header.column_text(5);
     basket.points_to_redeem = header.column_int64(6);
+    const std::string codes = header.column_text(7);
+    for (std::size_t start = 0; start < codes.size();) {
+        const std::size_t end = std::min(codes.find('\n', start), codes.size());
+        basket.coupon_codes.push_back(codes.substr(start, end - start));
+        start = end + 1;
+    }
     header.reset();
 
     sqlite::Statement& lines = db_.cached(

@@ -93,6 +93,7 @@ struct OpenBasket {
     std::string loyalty_card;
     std::string customer_id;
     std::int64_t points_to_redeem = 0;
+    std::vector<std::string> coupon_codes;
     std::vector<v1::SaleLine> lines;  // in line_no order
 };
 
@@ -150,6 +151,8 @@ public:
     void remove_basket_line(std::uint32_t line_no);
     void set_basket_customer(const std::string& loyalty_card, const std::string& customer_id);
     void set_basket_points_to_redeem(std::int64_t points);
+    // The coupon codes presented for this basket (printable text, no newlines).
+    void set_basket_coupons(const std::vector<std::string>& codes);
     std::optional<OpenBasket> open_basket();
     void discard_open_basket();
 

@@ -1,6 +1,6 @@
 // libFuzzer target: any bytes a POS client could send, split at an input-chosen point, through
 // both frame decoders and the request parser. Must never crash, never buffer an oversized frame,
-// never hand out a frame over the limit, and never echo a long digit run in an error.
+// never hand out a frame over the limit, and never echo a digit of the input in an error.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,10 +28,11 @@ void run(std::string_view input, std::size_t split, Encoding encoding) {
             loyalty::v1::PosRequest request;
             std::string error;
             if (!parse_request(encoding, r.frame, request, error)) {
-                std::size_t run_length = 0;
+                // No digit of the input may come back: the only digit is the 1 of "loyalty.v1".
+                const std::size_t schema = error.find("loyalty.v1");
+                if (schema != std::string::npos) error.erase(schema, 10);
                 for (char c : error) {
-                    run_length = (c >= '0' && c <= '9') ? run_length + 1 : 0;
-                    if (run_length >= 6) std::abort();
+                    if (c >= '0' && c <= '9') std::abort();
                 }
             }
         }

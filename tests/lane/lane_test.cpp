@@ -405,3 +405,88 @@ TEST_CASE_METHOD(LaneFixture, "a full disk refuses the sale with a clear error a
     CHECK(count("SELECT count(*) FROM sales") == completed);
     CHECK(store->database().query_text("PRAGMA quick_check") == "ok");
 }
+
+namespace {
+
+// A basket-level discount of `amount` on any non-empty basket, touching no line.
+class BasketDiscount final : public OfferEngine {
+public:
+    explicit BasketDiscount(std::int64_t amount) : amount_(amount) {}
+    PricedBasket price(const BasketSnapshot& basket) const override {
+        PricedBasket priced;
+        if (basket.lines.size() > 4) throw std::runtime_error("engine failure");
+        if (basket.lines.empty()) return priced;
+        auto& d = priced.discounts.emplace_back();
+        d.set_offer_id("BASKET-1");
+        d.set_receipt_text("1.00 off your basket");
+        d.mutable_amount()->set_minor_units(amount_);
+        d.mutable_amount()->set_currency(basket.currency);
+        return priced;
+    }
+    std::vector<v1::OfferSummary> offers_for(const CustomerRecord&) const override { return {}; }
+    bool redeems_points() const override { return false; }
+    bool knows_coupon(const std::string&) const override { return false; }
+
+private:
+    std::int64_t amount_;
+};
+
+}  // namespace
+
+TEST_CASE("a full return refunds exactly what was paid, basket-level discount shared without overshoot") {
+    TempDir dir;
+    const TerminalConfig config = test_config();
+    LocalStore store(
+        LocalStoreOptions{.data_dir = dir / "data", .terminal_id = config.terminal_id, .store_id = config.store_id});
+    BasketDiscount offers(100);
+    Lane lane(config, store, offers);
+    auto send = [&](const std::string& json) {
+        v1::PosRequest request;
+        REQUIRE(google::protobuf::util::JsonStringToMessage(json, &request).ok());
+        return lane.handle(request);
+    };
+    send(R"({"beginBasket":{"cashierId":"C-1"}})");
+    for (const char* price : {"100", "100", "100", "0"}) {
+        const auto r = send(
+            std::string(
+                R"({"addItem":{"gtin":"1","description":"x","department":"d","quantity":{"units":"1"},"unitPrice":{"minorUnits":")") +
+            price + R"("}}})");
+        REQUIRE(r.has_basket());
+    }
+    const auto done =
+        send(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"200"}}]}})");
+    REQUIRE(done.has_sale_completed());
+    CHECK(done.sale_completed().basket().totals().payable().minor_units() == 200);
+    const auto back = send(R"({"returnSale":{"originalSaleId":"S0042-T03-000001"}})");
+    REQUIRE(back.has_return_completed());
+    CHECK(back.return_completed().refund_total().minor_units() == 200);
+    for (const auto& line : back.return_completed().lines())
+        CHECK(line.line_total().minor_units() >= 0);
+}
+
+TEST_CASE("when pricing fails after a change, the change is undone in memory and on disk") {
+    TempDir dir;
+    const TerminalConfig config = test_config();
+    LocalStore store(
+        LocalStoreOptions{.data_dir = dir / "data", .terminal_id = config.terminal_id, .store_id = config.store_id});
+    BasketDiscount offers(10);  // throws for a fifth line
+    Lane lane(config, store, offers);
+    auto send = [&](const std::string& json) {
+        v1::PosRequest request;
+        REQUIRE(google::protobuf::util::JsonStringToMessage(json, &request).ok());
+        return lane.handle(request);
+    };
+    send(R"({"beginBasket":{"cashierId":"C-1"}})");
+    const std::string item =
+        R"({"addItem":{"gtin":"1","description":"x","department":"d","quantity":{"units":"1"},"unitPrice":{"minorUnits":"50"}}})";
+    for (int i = 0; i < 4; ++i)
+        REQUIRE(send(item).has_basket());
+    const auto failed = send(item);
+    REQUIRE(failed.has_error());
+    CHECK(failed.error().code() == v1::POS_ERROR_CODE_INTERNAL);
+    CHECK(store.open_basket()->lines.size() == 4);
+    const auto totals = send(R"({"getTotals":{}})");
+    REQUIRE(totals.has_basket());
+    CHECK(totals.basket().lines_size() == 4);
+    CHECK(send(R"({"removeLine":{"lineNo":4}})").basket().lines_size() == 3);  // and it goes on working
+}

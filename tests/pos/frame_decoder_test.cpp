@@ -132,5 +132,8 @@ TEST_CASE("request parsing: both encodings, errors that never quote a card numbe
     CHECK(error.find("4111111111111111") == std::string::npos);
     CHECK(error.find("411111") == std::string::npos);
     CHECK_FALSE(parse_request(Encoding::json, "{not json", request, error));
-    CHECK(without_long_numbers("card 4111111111111111 at 12:30") == "card <number> at 12:30");
+    CHECK_FALSE(parse_request(Encoding::json, R"({"identifyCard":{"cardText":4111 1111 1111 1111}})", request, error));
+    CHECK(error.find("4111") == std::string::npos);
+    CHECK(error.find("1111") == std::string::npos);
+    CHECK(without_digits("card 4111 1111-1111 at 12:30") == "card #### ####-#### at ##:##");
 }

@@ -261,6 +261,7 @@ TEST_CASE("the open basket survives closing and reopening the store") {
         store.remove_basket_line(2);
         store.set_basket_customer("6036000000000011", "CUST-1");
         store.set_basket_points_to_redeem(250);
+        store.set_basket_coupons({"SAVE5-XK2", "BDAY-77Q"});
     }
     LocalStore store = open_store(dir);
     auto basket = store.open_basket();
@@ -272,6 +273,7 @@ TEST_CASE("the open basket survives closing and reopening the store") {
     CHECK(basket->loyalty_card == "6036000000000011");
     CHECK(basket->customer_id == "CUST-1");
     CHECK(basket->points_to_redeem == 250);
+    CHECK(basket->coupon_codes == std::vector<std::string>{"SAVE5-XK2", "BDAY-77Q"});
     REQUIRE(basket->lines.size() == 2);
     CHECK(basket->lines[0].line_no() == 1);
     CHECK(basket->lines[0].quantity().units() == 5);
