@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "loyalty/v1/common.pb.h"
 
@@ -24,6 +26,8 @@ struct CustomerRecord {
     std::int64_t points_pending = 0;  // redeemed at this till, not yet acknowledged by head office
     bool blocked = false;
     bool profiling_consent = false;
+    std::vector<std::string> assigned_offers;          // offers head office assigned to this customer
+    std::map<std::string, std::uint32_t> redemptions;  // offer id -> baskets it applied to so far
 
     bool anonymous() const { return customer_id.empty(); }
     std::int64_t points_available() const { return points_balance - points_pending; }

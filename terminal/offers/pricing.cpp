@@ -1,0 +1,627 @@
+#include "terminal/offers/pricing.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "terminal/lane/money.hpp"
+
+namespace loyalty::terminal::offers {
+namespace {
+
+// One sellable unit of the basket: a unit of a counted line, or a whole weighed line.
+struct Unit {
+    std::size_t line = 0;
+    std::int64_t price = 0;
+    std::int64_t discounted = 0;  // item-level discounts already on it
+    bool exclusive = false;       // taken by a non-stacking item-level offer
+};
+
+struct Take {
+    std::size_t unit;
+    std::int64_t amount;
+};
+
+struct Application {
+    const v1::Offer* offer = nullptr;
+    std::int64_t saving = 0;
+    std::vector<Take> takes;
+    std::vector<std::size_t> qualifying;  // units that earned the deal without a discount of their own
+};
+
+bool matches(const v1::ItemSelector& s, const v1::SaleLine& line) {
+    if (s.whole_basket()) return true;
+    return std::find(s.gtins().begin(), s.gtins().end(), line.gtin()) != s.gtins().end() ||
+           std::find(s.departments().begin(), s.departments().end(), line.department()) != s.departments().end();
+}
+
+std::int64_t percent_of(std::int64_t amount, std::uint32_t basis_points) {
+    return mul_div_round(amount, basis_points, 10000).value_or(0);
+}
+
+bool is_item_level(const v1::Offer& o) {
+    switch (o.mechanic_case()) {
+        case v1::Offer::kPercentOff: return !o.percent_off().items().whole_basket();
+        case v1::Offer::kAmountOff: return !o.amount_off().items().whole_basket();
+        case v1::Offer::kBuyXGetY:
+        case v1::Offer::kMultiBuy:
+        case v1::Offer::kFreeItem: return true;
+        default: return false;
+    }
+}
+
+bool is_basket_level(const v1::Offer& o) {
+    switch (o.mechanic_case()) {
+        case v1::Offer::kPercentOff: return o.percent_off().items().whole_basket();
+        case v1::Offer::kAmountOff: return o.amount_off().items().whole_basket();
+        case v1::Offer::kBasketThreshold:
+            return o.basket_threshold().reward_case() != v1::BasketThreshold::kBonusPoints;
+        default: return false;
+    }
+}
+
+// The units an item-level offer could touch.
+std::vector<std::size_t> reachable(const v1::Offer& o, const std::vector<Unit>& units,
+                                   const std::vector<v1::SaleLine>& lines) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < units.size(); ++i) {
+        const auto& line = lines[units[i].line];
+        bool hit = false;
+        switch (o.mechanic_case()) {
+            case v1::Offer::kPercentOff: hit = matches(o.percent_off().items(), line); break;
+            case v1::Offer::kAmountOff: hit = matches(o.amount_off().items(), line); break;
+            case v1::Offer::kBuyXGetY:
+                hit = matches(o.buy_x_get_y().buy(), line) || matches(o.buy_x_get_y().get(), line);
+                break;
+            case v1::Offer::kMultiBuy: hit = matches(o.multi_buy().items(), line); break;
+            case v1::Offer::kFreeItem: hit = matches(o.free_item().item(), line); break;
+            default: break;
+        }
+        if (hit) out.push_back(i);
+    }
+    return out;
+}
+
+std::int64_t room(const Unit& u) {
+    return u.price - u.discounted;
+}
+
+// Applies one item-level offer to the units still open to it, the way the offer defines:
+// percent and amount off every matching unit; multi-buy in groups of the most expensive units,
+// the cheapest of each group free; buy X get Y with the cheapest eligible units as the "get";
+// free item: the most expensive matching units. `max_applications` caps groups / units.
+Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
+                  std::int64_t spend_so_far) {
+    Application app;
+    app.offer = &o;
+    const bool stacks = o.stacking().stacks_on_item_discounts();
+    auto open = [&](std::size_t i) { return (stacks || !units[i].exclusive) && room(units[i]) > 0; };
+    auto by_price_desc = [&](std::vector<std::size_t>& v) {
+        std::stable_sort(v.begin(), v.end(),
+                         [&](std::size_t a, std::size_t b) { return units[a].price > units[b].price; });
+    };
+    std::vector<std::size_t> candidates;
+    for (std::size_t i : reachable(o, units, lines)) {
+        if (open(i)) candidates.push_back(i);
+    }
+    const std::uint32_t per_basket = o.limits().per_basket();
+    auto take = [&](std::size_t i, std::int64_t amount) {
+        amount = std::min(amount, room(units[i]));
+        if (amount <= 0) return;
+        app.takes.push_back({i, amount});
+        app.saving += amount;
+    };
+
+    switch (o.mechanic_case()) {
+        case v1::Offer::kPercentOff: {
+            by_price_desc(candidates);
+            std::int64_t cap = o.percent_off().max_discount().minor_units();
+            std::uint32_t used = 0;
+            for (std::size_t i : candidates) {
+                if (per_basket && used >= per_basket) break;
+                std::int64_t amount = percent_of(room(units[i]), o.percent_off().basis_points());
+                if (cap > 0) amount = std::min(amount, cap - app.saving);
+                take(i, amount);
+                ++used;
+            }
+            break;
+        }
+        case v1::Offer::kAmountOff: {
+            by_price_desc(candidates);
+            if (o.amount_off().per_unit()) {
+                std::uint32_t used = 0;
+                for (std::size_t i : candidates) {
+                    if (per_basket && used >= per_basket) break;
+                    take(i, o.amount_off().amount().minor_units());
+                    ++used;
+                }
+            } else {
+                std::int64_t left = o.amount_off().amount().minor_units();
+                for (std::size_t i : candidates) {
+                    const std::int64_t before = app.saving;
+                    take(i, left);
+                    left -= app.saving - before;
+                    if (left <= 0) break;
+                }
+            }
+            break;
+        }
+        case v1::Offer::kMultiBuy: {
+            const auto& m = o.multi_buy();
+            by_price_desc(candidates);
+            const std::uint32_t limit = m.max_applications() ? m.max_applications() : per_basket;
+            std::uint32_t groups = 0;
+            for (std::size_t g = 0; g + m.units() <= candidates.size(); g += m.units()) {
+                if (limit && groups >= limit) break;
+                const std::vector<std::size_t> group(candidates.begin() + static_cast<std::ptrdiff_t>(g),
+                                                     candidates.begin() + static_cast<std::ptrdiff_t>(g + m.units()));
+                app.qualifying.insert(app.qualifying.end(), group.begin(), group.end());
+                if (m.price_case() == v1::MultiBuy::kPayForUnits) {
+                    // The cheapest (units - pay_for) of the group are free.
+                    for (std::size_t k = m.pay_for_units(); k < m.units(); ++k)
+                        take(group[k], room(units[group[k]]));
+                } else {
+                    std::int64_t total = 0;
+                    for (std::size_t i : group)
+                        total += room(units[i]);
+                    std::int64_t off = total - m.bundle_price().minor_units();
+                    if (off <= 0) break;
+                    // Spread over the group from the most expensive unit.
+                    for (std::size_t i : group) {
+                        const std::int64_t before = app.saving;
+                        take(i, off);
+                        off -= app.saving - before;
+                        if (off <= 0) break;
+                    }
+                }
+                ++groups;
+            }
+            break;
+        }
+        case v1::Offer::kBuyXGetY: {
+            const auto& b = o.buy_x_get_y();
+            std::vector<std::size_t> buys, gets;
+            for (std::size_t i : candidates) {
+                if (matches(b.buy(), lines[units[i].line])) buys.push_back(i);
+            }
+            for (std::size_t i : candidates) {
+                if (matches(b.get(), lines[units[i].line])) gets.push_back(i);
+            }
+            by_price_desc(buys);
+            std::stable_sort(gets.begin(), gets.end(),
+                             [&](std::size_t x, std::size_t y) { return units[x].price < units[y].price; });
+            std::set<std::size_t> used_units;
+            const std::uint32_t limit = b.max_applications() ? b.max_applications() : per_basket;
+            std::uint32_t applied = 0;
+            std::size_t bi = 0;
+            while (!limit || applied < limit) {
+                std::vector<std::size_t> buy_group;
+                while (buy_group.size() < b.buy_units() && bi < buys.size()) {
+                    if (!used_units.count(buys[bi])) buy_group.push_back(buys[bi]);
+                    ++bi;
+                }
+                if (buy_group.size() < b.buy_units()) break;
+                std::vector<std::size_t> get_group;
+                for (std::size_t i : gets) {
+                    if (get_group.size() == b.get_units()) break;
+                    const bool in_buy = std::find(buy_group.begin(), buy_group.end(), i) != buy_group.end();
+                    if (!used_units.count(i) && !in_buy) get_group.push_back(i);
+                }
+                if (get_group.size() < b.get_units()) break;
+                for (std::size_t i : buy_group)
+                    used_units.insert(i);
+                app.qualifying.insert(app.qualifying.end(), buy_group.begin(), buy_group.end());
+                for (std::size_t i : get_group) {
+                    used_units.insert(i);
+                    take(i, percent_of(room(units[i]), b.get_basis_points_off()));
+                }
+                ++applied;
+            }
+            break;
+        }
+        case v1::Offer::kFreeItem: {
+            const auto& f = o.free_item();
+            if (spend_so_far < f.min_spend().minor_units()) break;
+            by_price_desc(candidates);
+            for (std::size_t k = 0; k < candidates.size() && k < f.max_units(); ++k)
+                take(candidates[k], room(units[candidates[k]]));
+            break;
+        }
+        default: break;
+    }
+    return app;
+}
+
+// Records the application: discounts on their units; a non-stacking offer also takes the units
+// that qualified for it (the two paid units of a 3 for 2 belong to that deal).
+void commit(const Application& app, std::vector<Unit>& units) {
+    const bool stacks = app.offer->stacking().stacks_on_item_discounts();
+    for (const Take& t : app.takes) {
+        units[t.unit].discounted += t.amount;
+        if (!stacks) units[t.unit].exclusive = true;
+    }
+    if (!stacks) {
+        for (std::size_t u : app.qualifying)
+            units[u].exclusive = true;
+    }
+}
+
+struct Solution {
+    std::int64_t saving = 0;
+    std::vector<Application> applications;
+    std::vector<std::string> order;  // offer ids, for the tie-break
+};
+
+bool better(const Solution& a, const Solution& b) {
+    if (a.saving != b.saving) return a.saving > b.saving;
+    if (a.applications.size() != b.applications.size()) return a.applications.size() < b.applications.size();
+    return a.order < b.order;
+}
+
+// Applies `offers` in this order, each taking what it can of what is left.
+Solution run_in_order(const std::vector<const v1::Offer*>& offers, std::vector<Unit> units,
+                      const std::vector<v1::SaleLine>& lines, std::int64_t subtotal) {
+    Solution s;
+    std::set<std::string> groups;
+    for (const v1::Offer* o : offers) {
+        const std::string& group = o->stacking().exclusivity_group();
+        if (!group.empty() && groups.count(group)) continue;
+        Application app = apply(*o, units, lines, subtotal);
+        if (app.saving <= 0) continue;
+        commit(app, units);
+        if (!group.empty()) groups.insert(group);
+        s.saving += app.saving;
+        s.order.push_back(o->offer_id());
+        s.applications.push_back(std::move(app));
+    }
+    return s;
+}
+
+Solution solve_component(std::vector<const v1::Offer*> offers, const std::vector<Unit>& units,
+                         const std::vector<v1::SaleLine>& lines, std::int64_t subtotal) {
+    std::sort(offers.begin(), offers.end(),
+              [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
+    if (offers.size() <= 8) {
+        Solution best;
+        bool first = true;
+        do {
+            Solution s = run_in_order(offers, units, lines, subtotal);
+            if (first || better(s, best)) best = std::move(s);
+            first = false;
+        } while (std::next_permutation(offers.begin(), offers.end(), [](const v1::Offer* a, const v1::Offer* b) {
+            return a->offer_id() < b->offer_id();
+        }));
+        return best;
+    }
+    // Greedy: repeatedly the offer whose application saves most on what is left.
+    Solution s;
+    std::vector<Unit> state = units;
+    std::vector<const v1::Offer*> left = offers;
+    std::set<std::string> groups;
+    while (!left.empty()) {
+        Application best_app;
+        std::size_t best_index = left.size();
+        for (std::size_t k = 0; k < left.size(); ++k) {
+            const std::string& group = left[k]->stacking().exclusivity_group();
+            if (!group.empty() && groups.count(group)) continue;
+            Application app = apply(*left[k], state, lines, subtotal);
+            if (app.saving > best_app.saving) {
+                best_app = std::move(app);
+                best_index = k;
+            }
+        }
+        if (best_index == left.size()) break;
+        commit(best_app, state);
+        const std::string& group = best_app.offer->stacking().exclusivity_group();
+        if (!group.empty()) groups.insert(group);
+        s.saving += best_app.saving;
+        s.order.push_back(best_app.offer->offer_id());
+        s.applications.push_back(std::move(best_app));
+        left.erase(left.begin() + static_cast<std::ptrdiff_t>(best_index));
+    }
+    return s;
+}
+
+v1::DiscountLine discount_line(const Application& app, const std::vector<Unit>& units,
+                               const std::vector<v1::SaleLine>& lines, const std::string& currency) {
+    v1::DiscountLine d;
+    d.set_offer_id(app.offer->offer_id());
+    d.set_receipt_text(app.offer->receipt_text());
+    *d.mutable_amount() = make_money(app.saving, currency);
+    std::map<std::size_t, std::pair<std::int64_t, std::int64_t>> per_line;  // line -> units, amount
+    for (const Take& t : app.takes) {
+        auto& [count, amount] = per_line[units[t.unit].line];
+        count += lines[units[t.unit].line].quantity().has_units() ? 1 : 0;
+        amount += t.amount;
+    }
+    for (const auto& [line, value] : per_line) {
+        auto* target = d.add_targets();
+        target->set_line_no(lines[line].line_no());
+        target->set_units(value.first);
+        *target->mutable_amount() = make_money(value.second, currency);
+    }
+    return d;
+}
+
+std::uint32_t tier_multiplier(v1::Tier tier, const v1::PointsRules& rules) {
+    std::uint32_t m = 0;
+    if (tier == v1::TIER_SILVER) m = rules.silver_multiplier_percent();
+    if (tier == v1::TIER_GOLD) m = rules.gold_multiplier_percent();
+    if (tier == v1::TIER_PLATINUM) m = rules.platinum_multiplier_percent();
+    return m == 0 ? 100 : m;
+}
+
+}  // namespace
+
+bool eligible(const v1::Offer& offer, const CustomerRecord* customer, const PricingContext& context) {
+    const auto& t = offer.targeting();
+    const bool member = customer != nullptr && !customer->blocked;
+    const bool known = member && !customer->anonymous();
+    switch (t.audience()) {
+        case v1::AUDIENCE_EVERYONE: break;
+        case v1::AUDIENCE_MEMBERS:
+            if (!member) return false;
+            break;
+        case v1::AUDIENCE_ASSIGNED:
+            if (!known || std::find(customer->assigned_offers.begin(), customer->assigned_offers.end(),
+                                    offer.offer_id()) == customer->assigned_offers.end()) {
+                return false;
+            }
+            break;
+        default: return false;
+    }
+    if (!t.segments().empty() &&
+        (!known || std::find(t.segments().begin(), t.segments().end(), customer->segment) == t.segments().end())) {
+        return false;
+    }
+    if (!t.tiers().empty() &&
+        (!known || std::find(t.tiers().begin(), t.tiers().end(), customer->tier) == t.tiers().end())) {
+        return false;
+    }
+    const date::local_days today = date::floor<date::days>(context.local_now);
+    const date::year_month_day ymd{today};
+    if (t.birthday_month() &&
+        (!known || customer->birthday_month != static_cast<int>(static_cast<unsigned>(ymd.month())))) {
+        return false;
+    }
+    if (!t.store_ids().empty() &&
+        std::find(t.store_ids().begin(), t.store_ids().end(), context.store_id) == t.store_ids().end()) {
+        return false;
+    }
+    const auto& v = offer.validity();
+    auto at = [](const v1::LocalDateTime& x) {
+        return date::local_days{date::year{x.year()} / x.month() / x.day()} + std::chrono::hours{x.hour()} +
+               std::chrono::minutes{x.minute()} + std::chrono::seconds{x.second()};
+    };
+    if (v.has_starts() && context.local_now < at(v.starts())) return false;
+    if (v.has_ends() && context.local_now >= at(v.ends())) return false;
+    if (!v.days().empty()) {
+        const unsigned iso = date::weekday{today}.iso_encoding();  // Monday 1 .. Sunday 7
+        if (std::find(v.days().begin(), v.days().end(), static_cast<int>(iso)) == v.days().end()) return false;
+    }
+    if (v.from_minute_of_day() != 0 || v.to_minute_of_day() != 0) {
+        const auto minute = static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::minutes>(context.local_now - today).count());
+        const std::uint32_t from = v.from_minute_of_day();
+        const std::uint32_t to = v.to_minute_of_day();
+        const bool inside =
+            from <= to ? (minute >= from && minute < to) : (minute >= from || minute < to);  // wraps midnight
+        if (!inside) return false;
+    }
+    if (offer.limits().per_customer() > 0) {
+        if (!known) return false;  // a limit per customer needs to know the customer
+        const auto used = customer->redemptions.find(offer.offer_id());
+        if (used != customer->redemptions.end() && used->second >= offer.limits().per_customer()) return false;
+    }
+    return true;
+}
+
+std::int64_t base_points(std::int64_t paid_minor_units, v1::Tier tier, const PricingContext& context) {
+    if (paid_minor_units <= 0 || context.points.points_per_currency_unit() == 0) return 0;
+    std::int64_t scale = 1;
+    for (int i = 0; i < context.minor_unit_exponent; ++i)
+        scale *= 10;
+    const std::int64_t base = paid_minor_units / scale * context.points.points_per_currency_unit() +
+                              paid_minor_units % scale * context.points.points_per_currency_unit() / scale;
+    return base * tier_multiplier(tier, context.points) / 100;
+}
+
+PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const v1::Offer*>& candidates,
+                          const PricingContext& context) {
+    PricedBasket priced;
+    const auto& lines = basket.lines;
+    std::vector<Unit> units;
+    std::int64_t subtotal = 0;
+    for (std::size_t l = 0; l < lines.size(); ++l) {
+        const auto& line = lines[l];
+        subtotal += line.line_total().minor_units();
+        if (line.quantity().has_units() && line.quantity().units() <= 1000) {
+            for (std::int64_t k = 0; k < line.quantity().units(); ++k)
+                units.push_back({l, line.unit_price().minor_units()});
+        } else {
+            units.push_back({l, line.line_total().minor_units()});  // weighed (or a huge count): one unit
+        }
+    }
+
+    // 1. Who may have what.
+    std::vector<const v1::Offer*> live;
+    for (const v1::Offer* o : candidates) {
+        if (!eligible(*o, basket.customer, context)) continue;
+        if (o->limits().requires_code()) {
+            const bool presented =
+                std::any_of(basket.coupon_codes.begin(), basket.coupon_codes.end(),
+                            [&](const std::string& code) { return code.starts_with(o->offer_id()); });
+            if (!presented) continue;
+        }
+        live.push_back(o);
+    }
+    std::sort(live.begin(), live.end(),
+              [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
+
+    // 2. Item level: components of offers sharing units or an exclusivity group.
+    std::vector<const v1::Offer*> item;
+    for (const v1::Offer* o : live) {
+        if (is_item_level(*o)) item.push_back(o);
+    }
+    std::vector<std::size_t> parent(item.size());
+    std::iota(parent.begin(), parent.end(), 0);
+    auto find = [&](std::size_t x) {
+        while (parent[x] != x)
+            x = parent[x] = parent[parent[x]];
+        return x;
+    };
+    std::map<std::size_t, std::size_t> unit_owner;
+    std::map<std::string, std::size_t> group_owner;
+    for (std::size_t k = 0; k < item.size(); ++k) {
+        for (std::size_t u : reachable(*item[k], units, lines)) {
+            auto [it, fresh] = unit_owner.emplace(u, k);
+            if (!fresh) parent[find(k)] = find(it->second);
+        }
+        const std::string& group = item[k]->stacking().exclusivity_group();
+        if (!group.empty()) {
+            auto [it, fresh] = group_owner.emplace(group, k);
+            if (!fresh) parent[find(k)] = find(it->second);
+        }
+    }
+    std::map<std::size_t, std::vector<const v1::Offer*>> components;
+    for (std::size_t k = 0; k < item.size(); ++k)
+        components[find(k)].push_back(item[k]);
+    std::set<std::string> groups_used;
+    for (auto& [root, offers] : components) {
+        (void)root;
+        Solution s = solve_component(offers, units, lines, subtotal);
+        for (const Application& app : s.applications) {
+            commit(app, units);
+            priced.discounts.push_back(discount_line(app, units, lines, basket.currency));
+            const std::string& group = app.offer->stacking().exclusivity_group();
+            if (!group.empty()) groups_used.insert(group);
+        }
+    }
+    std::int64_t item_discounts = 0;
+    for (const auto& d : priced.discounts)
+        item_discounts += d.amount().minor_units();
+
+    // 3. Basket level, on what is left; the largest saving first.
+    std::int64_t left = subtotal - item_discounts;
+    std::vector<std::pair<std::int64_t, const v1::Offer*>> basket_offers;
+    auto spend_on = [&](const v1::ItemSelector& s) {
+        std::int64_t spend = 0;
+        for (const Unit& u : units) {
+            if (matches(s, lines[u.line])) spend += room(u);
+        }
+        return spend;
+    };
+    for (const v1::Offer* o : live) {
+        if (!is_basket_level(*o)) continue;
+        std::int64_t saving = 0;
+        if (o->has_percent_off()) {
+            saving = percent_of(left, o->percent_off().basis_points());
+            if (o->percent_off().max_discount().minor_units() > 0)
+                saving = std::min(saving, o->percent_off().max_discount().minor_units());
+        } else if (o->has_amount_off()) {
+            saving = o->amount_off().amount().minor_units();
+        } else if (o->has_basket_threshold()) {
+            const auto& t = o->basket_threshold();
+            const std::int64_t spend = spend_on(t.qualifying());
+            if (spend >= t.min_spend().minor_units()) {
+                saving = t.has_amount_off() ? t.amount_off().minor_units() : percent_of(spend, t.basis_points_off());
+            }
+        }
+        if (saving > 0) basket_offers.emplace_back(saving, o);
+    }
+    std::stable_sort(basket_offers.begin(), basket_offers.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [saving, o] : basket_offers) {
+        const std::string& group = o->stacking().exclusivity_group();
+        if (!group.empty() && groups_used.count(group)) continue;
+        const std::int64_t amount = std::min(saving, left);
+        if (amount <= 0) break;
+        v1::DiscountLine d;
+        d.set_offer_id(o->offer_id());
+        d.set_receipt_text(o->receipt_text());
+        *d.mutable_amount() = make_money(amount, basket.currency);
+        priced.discounts.push_back(std::move(d));
+        left -= amount;
+        if (!group.empty()) groups_used.insert(group);
+    }
+
+    // 4. Points redeemed as a discount.
+    if (basket.points_to_redeem > 0 && context.points.point_value_minor_units() > 0 && left > 0) {
+        const std::int64_t value = std::min(
+            left, checked_mul(basket.points_to_redeem, context.points.point_value_minor_units()).value_or(left));
+        v1::DiscountLine d;
+        d.set_offer_id("points");
+        d.set_receipt_text("Points redeemed");
+        *d.mutable_amount() = make_money(value, basket.currency);
+        priced.discounts.push_back(std::move(d));
+        left -= value;
+    }
+
+    // 5. Points earned: base on what is paid, then offer bonuses.
+    const bool earns = basket.customer != nullptr && !basket.customer->blocked;
+    if (earns) {
+        const v1::Tier tier = basket.customer->tier;
+        priced.points_earned = base_points(left, tier, context);
+        if (priced.points_earned > 0) {
+            v1::PointsLine base;
+            base.set_receipt_text("Points earned");
+            base.set_points(priced.points_earned);
+            priced.points_lines.push_back(std::move(base));
+        }
+        for (const v1::Offer* o : live) {
+            std::int64_t bonus = 0;
+            if (o->has_bonus_points()) {
+                std::int64_t matching = 0;
+                for (const auto& line : lines) {
+                    if (matches(o->bonus_points().items(), line))
+                        matching += line.quantity().has_units() ? line.quantity().units() : 1;
+                }
+                if (matching > 0)
+                    bonus = matching * o->bonus_points().points_per_unit() + o->bonus_points().points_per_basket();
+            } else if (o->has_points_multiplier()) {
+                std::int64_t paid_on_lines = 0;
+                for (const Unit& u : units) {
+                    if (matches(o->points_multiplier().items(), lines[u.line])) paid_on_lines += room(u);
+                }
+                bonus = base_points(paid_on_lines, tier, context) *
+                        (o->points_multiplier().multiplier_percent() - 100) / 100;
+            } else if (o->has_basket_threshold() && o->basket_threshold().has_bonus_points()) {
+                if (spend_on(o->basket_threshold().qualifying()) >= o->basket_threshold().min_spend().minor_units()) {
+                    bonus = o->basket_threshold().bonus_points();
+                }
+            }
+            if (bonus <= 0) continue;
+            v1::PointsLine line;
+            line.set_offer_id(o->offer_id());
+            line.set_receipt_text(o->receipt_text());
+            line.set_points(bonus);
+            priced.points_lines.push_back(std::move(line));
+            priced.points_earned += bonus;
+        }
+    }
+
+    // 6. Next-visit coupons.
+    for (const v1::Offer* o : live) {
+        if (!o->has_next_visit_coupon()) continue;
+        const auto& n = o->next_visit_coupon();
+        std::int64_t units_bought = 0;
+        std::int64_t spend = 0;
+        for (const Unit& u : units) {
+            if (!matches(n.trigger(), lines[u.line])) continue;
+            ++units_bought;
+            spend += room(u);
+        }
+        const bool triggered = (n.trigger_units() == 0 || units_bought >= n.trigger_units()) &&
+                               (!n.has_trigger_spend() || spend >= n.trigger_spend().minor_units()) && units_bought > 0;
+        if (!triggered) continue;
+        v1::IssuedCoupon coupon;
+        coupon.set_offer_id(n.coupon_offer_id());
+        coupon.set_code(n.coupon_offer_id() + "-" + context.sale_id);
+        coupon.set_receipt_text(o->receipt_text());
+        priced.coupons.push_back(std::move(coupon));
+    }
+    return priced;
+}
+
+}  // namespace loyalty::terminal::offers
