@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's main command: sets up and builds what is needed, then shows a checkout terminal at
 # work: its configuration checked, loyaltyd started, cards swiped at the reader (a reward card, a
-# bank card by mistake, a garbled read), a shopper enrolled, a basket rung up with its receipt, the
-# daemon killed mid-basket and the basket back after the restart, and a clean stop.
+# bank card by mistake, a garbled read), offers loaded, a shopper enrolled, a basket rung up with
+# its coupons, points and receipt, the daemon killed mid-basket and the basket back after the
+# restart, and a clean stop.
 # Head office and sync join this demo when they land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +69,14 @@ ctl swipe ';6036000000000013=49' || true
 echo "-- what loyaltyd logged about them (never a bank card number):"
 grep -E 'card (identified|read refused)' "$work/loyaltyd.log" | sed 's/^/   /'
 
-say "5. A new shopper enrolls at the till and buys bananas, milk and bread: the receipt"
+say "5. Head office's offers reach the till (until sync lands, loyaltyctl imports them): milk 2 for 2.00,
+   10% off bakery for members, 20 bonus points on fruit and veg, a next-visit bread coupon; 1 point per 1.00"
+ctl offers import firmware-config/examples/offers-demo.json
+printf '{"offers":[{"offerId":"BAD","receiptText":"x","percentOff":{"items":{"gtins":["1"]},"basisPoints":20000},"targeting":{"audience":"AUDIENCE_EVERYONE"}}]}' > "$work/bad-offers.json"
+echo "-- a malformed offer is refused, and the catalog keeps what it had:"
+ctl offers import "$work/bad-offers.json" || true
+
+say "6. A new shopper enrolls at the till and buys bananas, milk and bread: coupons applied, the receipt"
 cat > "$work/basket.jsonl" <<'JSON'
 # one basket, as the POS sends it (JSON lines on loyaltyd's socket)
 {"beginBasket":{"cashierId":"C-108"}}
@@ -81,7 +89,7 @@ JSON
 ctl basket run "$work/basket.jsonl"
 ctl customer show 6036000000123450
 
-say "6. The till loses power mid-basket (SIGKILL); after the restart the basket is still there"
+say "7. The till loses power mid-basket (SIGKILL); after the restart the basket is still there"
 cat > "$work/half-basket.jsonl" <<'JSON'
 {"beginBasket":{"cashierId":"C-108"}}
 {"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"6"},"unitPrice":{"minorUnits":"119"}}}
@@ -93,10 +101,10 @@ wait "$pid" 2>/dev/null || true
 pid=
 start
 ctl status
-printf '{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CARD","amount":{"minorUnits":"1063"}}]}}\n' > "$work/finish.jsonl"
+printf '{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CARD","amount":{"minorUnits":"1000"}},{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}}\n' > "$work/finish.jsonl"
 ctl basket run "$work/finish.jsonl"
 
-say "7. loyaltyd stops cleanly on SIGTERM, as systemd stops it"
+say "8. loyaltyd stops cleanly on SIGTERM, as systemd stops it"
 run kill -TERM "$pid"
 wait "$pid"
 pid=

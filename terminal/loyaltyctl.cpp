@@ -85,6 +85,12 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::ExistingFile);
     basket_cmd->require_subcommand(1);
+    auto* offers_cmd = app.add_subcommand("offers", "the terminal's offer catalog");
+    std::string offers_file;
+    auto* offers_import = offers_cmd->add_subcommand(
+        "import", "load offers and points rules from FILE (a loyalty.v1.CatalogDelta in JSON), all or nothing");
+    offers_import->add_option("FILE", offers_file, "JSON file")->required()->check(CLI::ExistingFile);
+    offers_cmd->require_subcommand(1);
     auto* customer_cmd = app.add_subcommand("customer", "customers in the terminal's cache");
     std::string card;
     auto* customer_show = customer_cmd->add_subcommand("show", "the customer behind CARD");
@@ -129,6 +135,18 @@ int main(int argc, char** argv) {
             }
         } else if (*basket_cmd) {
             return run_basket(client, basket_file, style);
+        } else if (*offers_cmd) {
+            std::ifstream in(offers_file);
+            const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            const auto status =
+                google::protobuf::util::JsonStringToMessage(json, request.mutable_import_offers()->mutable_delta());
+            if (!status.ok())
+                return fail(offers_file + ": not a loyalty.v1.CatalogDelta: " + std::string(status.message()));
+            const auto response = client.call(request);
+            if (report_error(response)) return 1;
+            const auto& done = response.offers_imported();
+            std::printf("imported %u offer(s), removed %u; %u live%s\n", done.added_or_changed(), done.removed(),
+                        done.live(), done.points_rules() ? "; points rules updated" : "");
         } else if (*customer_cmd) {
             request.mutable_lookup_customer()->set_loyalty_card(card);
             const auto response = client.call(request);

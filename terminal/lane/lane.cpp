@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "terminal/lane/money.hpp"
+#include "terminal/offers/offer_validation.hpp"
 #include "terminal/version.hpp"
 
 namespace loyalty::terminal {
@@ -161,6 +162,7 @@ v1::PosResponse Lane::handle(const v1::PosRequest& request) {
             case v1::PosRequest::kLookupCustomer: lookup_customer(request.lookup_customer(), response); break;
             case v1::PosRequest::kGetStatus: *response.mutable_status() = status(); break;
             case v1::PosRequest::kSubscribe: response.mutable_subscribed(); break;
+            case v1::PosRequest::kImportOffers: import_offers(request.import_offers(), response); break;
             case v1::PosRequest::kInjectRead: {
                 const auto event = card_read(request.inject_read().raw());
                 auto* read = response.mutable_read();
@@ -347,6 +349,11 @@ void Lane::redeem_points(const v1::RedeemPoints& request, v1::PosResponse& respo
             refuse(v1::POS_ERROR_CODE_INSUFFICIENT_POINTS, "identify an enrolled customer before redeeming points",
                    "points");
         }
+        if (request.points() < offers_.min_redemption()) {
+            refuse(v1::POS_ERROR_CODE_INVALID_FIELD,
+                   "at least " + std::to_string(offers_.min_redemption()) + " points must be redeemed at once",
+                   "points");
+        }
         if (request.points() > basket.customer->points_available()) {
             refuse(v1::POS_ERROR_CODE_INSUFFICIENT_POINTS,
                    "the customer has " + std::to_string(basket.customer->points_available()) + " points available",
@@ -373,11 +380,9 @@ void Lane::apply_coupon(const v1::ApplyCoupon& request, v1::PosResponse& respons
 v1::BasketView Lane::view(PricedBasket* priced_out) const {
     const Basket& basket = *basket_;
     const std::string& currency = config_.currency;
-    const BasketSnapshot snapshot{basket.lines,
-                                  currency,
-                                  basket.customer ? &*basket.customer : nullptr,
-                                  config_.store_id,
-                                  basket.points_to_redeem,
+    const BasketSnapshot snapshot{basket.sale_id,     basket.lines,
+                                  currency,           basket.customer ? &*basket.customer : nullptr,
+                                  config_.store_id,   basket.points_to_redeem,
                                   basket.coupon_codes};
     PricedBasket priced = offers_.price(snapshot);
 
@@ -911,6 +916,36 @@ void Lane::lookup_customer(const v1::LookupCustomer& request, v1::PosResponse& r
     auto* matches = response.mutable_matches();
     for (const auto& c : found)
         *matches->add_customers() = summary(c);
+}
+
+void Lane::import_offers(const v1::ImportOffers& request, v1::PosResponse& response) {
+    const v1::CatalogDelta& delta = request.delta();
+    std::vector<std::string> ids;
+    for (int i = 0; i < delta.offers_size(); ++i) {
+        const std::string problem = offers::validate_offer(delta.offers(i), config_.currency);
+        if (!problem.empty())
+            refuse(v1::POS_ERROR_CODE_INVALID_FIELD, problem, "delta.offers[" + std::to_string(i) + "]");
+        if (std::find(ids.begin(), ids.end(), delta.offers(i).offer_id()) != ids.end()) {
+            refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "offer " + delta.offers(i).offer_id() + " is listed twice",
+                   "delta.offers[" + std::to_string(i) + "]");
+        }
+        ids.push_back(delta.offers(i).offer_id());
+    }
+    if (delta.has_points_rules()) {
+        const std::string problem = offers::validate_points_rules(delta.points_rules());
+        if (!problem.empty()) refuse(v1::POS_ERROR_CODE_INVALID_FIELD, problem, "delta.points_rules");
+    }
+    const std::vector<v1::Offer> offers(delta.offers().begin(), delta.offers().end());
+    const std::vector<std::string> removed(delta.removed_offer_ids().begin(), delta.removed_offer_ids().end());
+    store_.apply_offer_changes(offers, removed, delta.has_points_rules() ? &delta.points_rules() : nullptr);
+    if (catalog_changed_) catalog_changed_();
+    auto* imported = response.mutable_offers_imported();
+    imported->set_added_or_changed(static_cast<std::uint32_t>(offers.size()));
+    imported->set_removed(static_cast<std::uint32_t>(removed.size()));
+    imported->set_live(static_cast<std::uint32_t>(store_.load_offers().size()));
+    imported->set_points_rules(delta.has_points_rules());
+    spdlog::info("offers imported: {} added or changed, {} removed, {} live", offers.size(), removed.size(),
+                 imported->live());
 }
 
 // ---- status ------------------------------------------------------------------------------------------

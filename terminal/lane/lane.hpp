@@ -44,6 +44,8 @@ public:
 
     // Where pushed events go (card identified / refused, reader and link state).
     void set_publisher(Publisher publish) { publish_ = std::move(publish); }
+    // Called after offers were imported into the store, to reload the offer engine.
+    void set_catalog_listener(std::function<void()> changed) { catalog_changed_ = std::move(changed); }
 
     // One request from a POS client. Never throws.
     v1::PosResponse handle(const v1::PosRequest& request);
@@ -86,6 +88,7 @@ private:
     void return_sale(const v1::ReturnSale& request, v1::PosResponse& response);
     void enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& response);
     void lookup_customer(const v1::LookupCustomer& request, v1::PosResponse& response);
+    void import_offers(const v1::ImportOffers& request, v1::PosResponse& response);
 
     Basket& open_basket_or_fail();
     v1::SaleLine& line_or_fail(Basket& basket, std::uint32_t line_no);
@@ -110,6 +113,7 @@ private:
     card::Debouncer debouncer_;
     WallClock now_;
     Publisher publish_;
+    std::function<void()> catalog_changed_;
     std::optional<Basket> basket_;
     // A card identified before the basket was begun joins the next basket begun within
     // k_pending_card_window; after that it belonged to some earlier shopper.

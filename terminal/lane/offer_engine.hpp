@@ -19,6 +19,7 @@
 namespace loyalty::terminal {
 
 struct BasketSnapshot {
+    const std::string& sale_id;
     const std::vector<v1::SaleLine>& lines;
     const std::string& currency;
     const CustomerRecord* customer;  // nullptr: no card presented
@@ -42,6 +43,8 @@ public:
     virtual std::vector<v1::OfferSummary> offers_for(const CustomerRecord& customer) const = 0;
     // Whether points can be redeemed as a discount, and whether a coupon code is known.
     virtual bool redeems_points() const = 0;
+    // The fewest points a shopper may redeem at once.
+    virtual std::int64_t min_redemption() const { return 0; }
     virtual bool knows_coupon(const std::string& code) const = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -216,6 +217,20 @@ void LocalStore::insert_sale_rows(const v1::Event& event) {
             .bind_all(sale.sale_id(), ++tender_no, static_cast<std::int64_t>(tender.kind()),
                       tender.amount().minor_units())
             .run();
+    }
+    // Per-customer limits are enforced offline from these counts: one use per sale an offer applied to.
+    if (!sale.customer_id().empty()) {
+        std::vector<std::string> counted;
+        for (const v1::DiscountLine& discount : sale.discounts()) {
+            if (discount.offer_id() == "points") continue;
+            if (std::find(counted.begin(), counted.end(), discount.offer_id()) != counted.end()) continue;
+            counted.push_back(discount.offer_id());
+            db_.cached(
+                   "INSERT INTO offer_redemptions (customer_id, offer_id, uses) VALUES (?, ?, 1) "
+                   "ON CONFLICT (customer_id, offer_id) DO UPDATE SET uses = uses + 1")
+                .bind_all(sale.customer_id(), discount.offer_id())
+                .run();
+        }
     }
     db_.cached("DELETE FROM open_basket WHERE sale_id = ?").bind(1, sale.sale_id()).run();
 }
@@ -538,6 +553,49 @@ std::optional<OpenBasket> LocalStore::open_basket() {
 
 void LocalStore::discard_open_basket() {
     db_.cached("DELETE FROM open_basket").run();
+}
+
+void LocalStore::apply_offer_changes(const std::vector<v1::Offer>& offers, const std::vector<std::string>& removed,
+                                     const v1::PointsRules* rules) {
+    sqlite::Transaction tx(db_);
+    const std::int64_t now = to_unix_ms(Clock::now());
+    for (const auto& offer : offers) {
+        db_.cached("INSERT OR REPLACE INTO offers (offer_id, revision, body, updated_at) VALUES (?, ?, ?, ?)")
+            .bind(1, offer.offer_id())
+            .bind(2, static_cast<std::int64_t>(offer.revision()))
+            .bind_blob(3, offer.SerializeAsString())
+            .bind(4, now)
+            .run();
+    }
+    for (const auto& id : removed)
+        db_.cached("DELETE FROM offers WHERE offer_id = ?").bind(1, id).run();
+    if (rules != nullptr) {
+        db_.cached("INSERT OR REPLACE INTO points_rules (id, body, updated_at) VALUES (1, ?, ?)")
+            .bind_blob(1, rules->SerializeAsString())
+            .bind(2, now)
+            .run();
+    }
+    tx.commit();
+}
+
+std::vector<v1::Offer> LocalStore::load_offers() {
+    auto& select = db_.cached("SELECT offer_id, body FROM offers ORDER BY offer_id");
+    std::vector<v1::Offer> offers;
+    while (select.step()) {
+        v1::Offer& offer = offers.emplace_back();
+        if (!offer.ParseFromString(select.column_blob(1))) {
+            throw StoreError("offer " + select.column_text(0) + " in the cache cannot be read");
+        }
+    }
+    return offers;
+}
+
+v1::PointsRules LocalStore::load_points_rules() {
+    auto& select = db_.cached("SELECT body FROM points_rules WHERE id = 1");
+    v1::PointsRules rules;
+    if (select.step() && !rules.ParseFromString(select.column_blob(0))) throw StoreError("points rules cannot be read");
+    select.reset();
+    return rules;
 }
 
 std::uint64_t LocalStore::catalog_version() {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/sqlite/database.hpp"
+#include "loyalty/v1/catalog.pb.h"
 #include "loyalty/v1/events.pb.h"
 
 namespace loyalty::terminal {
@@ -159,6 +160,13 @@ public:
     // ---- catalog ---------------------------------------------------------------------------------
 
     std::uint64_t catalog_version();
+
+    // Adds or replaces `offers` (by id), removes `removed`, and replaces the points rules when
+    // given: all in one transaction. The caller has validated everything.
+    void apply_offer_changes(const std::vector<v1::Offer>& offers, const std::vector<std::string>& removed,
+                             const v1::PointsRules* rules);
+    std::vector<v1::Offer> load_offers();
+    v1::PointsRules load_points_rules();
 
     // For components built on the store (and tests): the connection itself.
     sqlite::Database& database() { return db_; }

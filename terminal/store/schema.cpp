@@ -202,11 +202,21 @@ ALTER TABLE open_basket ADD COLUMN coupon_codes TEXT NOT NULL DEFAULT '';
 CREATE INDEX sale_lines_gtin ON sale_lines (gtin);
 )sql";
 
-constexpr std::array<sqlite::Migration, 4> k_migrations{{
+// The chain's points rules, as last received (or imported).
+constexpr std::string_view k_v5_points_rules = R"sql(
+CREATE TABLE points_rules (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    body       BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<sqlite::Migration, 5> k_migrations{{
     {1, "sales, lines, discounts, tenders and the outbox", k_v1_sales_and_outbox},
     {2, "the open basket and returns", k_v2_open_basket_and_returns},
     {3, "customer, offer and catalog caches", k_v3_catalog_cache},
     {4, "sale, return and customer numbers; coupon codes in the open basket", k_v4_receipt_numbers},
+    {5, "points rules", k_v5_points_rules},
 }};
 
 }  // namespace

@@ -99,8 +99,9 @@ Result run(const std::vector<std::string>& offer_json, const Shopper& shopper,
     }
     const std::string currency = "EUR";
     const std::string store = "S0042";
-    const BasketSnapshot snapshot{lines, currency,         shopper.kind == Shopper::none ? nullptr : &customer,
-                                  store, points_to_redeem, codes};
+    const std::string sale_id = "S0042-T03-000001";
+    const BasketSnapshot snapshot{
+        sale_id, lines, currency, shopper.kind == Shopper::none ? nullptr : &customer, store, points_to_redeem, codes};
     PricingContext context;
     context.store_id = store;
     context.currency = currency;

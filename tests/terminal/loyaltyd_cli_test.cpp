@@ -67,7 +67,7 @@ TEST_CASE("loyaltyd --init-store prepares a private data dir and database, and i
         const auto result = run_process({k_loyaltyd, "--config", config.string(), "--init-store"});
         INFO(result.output);
         REQUIRE(result.exit_code == 0);
-        CHECK_THAT(result.output, Catch::Contains("schema version 4"));
+        CHECK_THAT(result.output, Catch::Contains("schema version 5"));
     }
     struct stat st {};
     REQUIRE(::stat((dir / "dev-terminal/data").c_str(), &st) == 0);

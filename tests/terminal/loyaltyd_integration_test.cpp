@@ -410,3 +410,43 @@ TEST_CASE("a serial reader unplugged and plugged back is reopened; the status sh
     ::close(device);
     CHECK(pos.read_until("cardIdentified").has_value());
 }
+
+TEST_CASE("offers imported with loyaltyctl apply at once; a malformed import changes nothing") {
+    TempDir dir;
+    const auto config = write_config(dir, fifo_reader(dir));
+    auto daemon = start_daemon(dir, config);
+    const std::string ctl = LOYALTYCTL_PATH;
+    const std::string with_config = "--config=" + config.string();
+    const auto offers = loyalty::test::source_dir() / "firmware-config/examples/offers-demo.json";
+
+    auto result = loyalty::test::run_process({ctl, with_config, "offers", "import", offers.string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output, Catch::Contains("imported 5 offer(s), removed 0; 5 live; points rules updated"));
+
+    UnixClient pos(dir / "pos-json.sock");
+    pos.request(R"({"beginBasket":{"cashierId":"C-1"}})");
+    pos.request(R"({"identifyCard":{"cardText":"6036000000000013"}})");
+    pos.request(k_milk);  // 2 x 1.19: "2 for 2.00" saves 0.38
+    const std::string view = pos.request(
+        R"({"addItem":{"gtin":"4056489123456","description":"Sourdough","department":"bakery","quantity":{"units":"1"},"unitPrice":{"minorUnits":"349"}}})");
+    // bakery 10% for members: round(34.9) = 35; payable 2.38 + 3.49 - 0.38 - 0.35 = 5.14; 5 points
+    CHECK_THAT(view, Catch::Contains(R"("offerId":"MILK-2FOR2")") && Catch::Contains(R"("minorUnits":"38")") &&
+                         Catch::Contains(R"("offerId":"BAKERY-10")") && Catch::Contains(R"("minorUnits":"35")") &&
+                         Catch::Contains(R"("payable":{"minorUnits":"514")") && Catch::Contains(R"("earned":"5")"));
+    const std::string receipt =
+        pos.request(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"514"}}]}})");
+    CHECK_THAT(receipt, Catch::Contains("BREAD-050-S0042-T03-000001"));  // the next-visit coupon
+
+    loyalty::test::write_file(dir / "bad.json", R"({"offers":[
+        {"offerId":"OK-1","receiptText":"fine","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},"targeting":{"audience":"AUDIENCE_EVERYONE"}},
+        {"offerId":"BROKEN","receiptText":"broken","percentOff":{"items":{"gtins":["1"]},"basisPoints":20000},"targeting":{"audience":"AUDIENCE_EVERYONE"}}]})");
+    result = loyalty::test::run_process({ctl, with_config, "offers", "import", (dir / "bad.json").string()});
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.output, Catch::Contains("offer BROKEN: percent_off.basis_points must be 1..10000, got 20000"));
+    daemon->stop(SIGTERM);
+    loyalty::sqlite::Database db(dir / "data/terminal.db");
+    CHECK(db.query_int64("SELECT count(*) FROM offers") == 5);  // OK-1 did not get in either
+    CHECK(db.query_int64("SELECT uses FROM offer_redemptions WHERE offer_id = 'BAKERY-10'") ==
+          std::nullopt);  // anonymous card
+}
