@@ -22,6 +22,11 @@ public:
                     values_.back() / 1000.0);
     }
 
+    double p50() {
+        std::sort(values_.begin(), values_.end());
+        return static_cast<double>(values_[values_.size() / 2]);
+    }
+
 private:
     std::vector<long long> values_;
 };

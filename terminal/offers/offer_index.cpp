@@ -10,6 +10,8 @@ OfferIndex::OfferIndex(std::vector<v1::Offer> offers) : offers_(std::move(offers
     for (std::size_t i = 0; i < offers_.size(); ++i) {
         const v1::Offer& o = offers_[i];
         by_id_[o.offer_id()] = i;
+        // An assigned offer applies only to the customers it was assigned to: found through them.
+        if (o.targeting().audience() == v1::AUDIENCE_ASSIGNED) continue;
         switch (o.mechanic_case()) {
             case v1::Offer::kPercentOff: file(i, o.percent_off().items()); break;
             case v1::Offer::kAmountOff: file(i, o.amount_off().items()); break;

@@ -1,7 +1,8 @@
 // OfferIndex: live offers found by what triggers them (spec §3.3: a basket change does not
 // re-check every live offer). Each offer is filed under the GTINs and departments its selectors
-// name; offers about the whole basket are filed as basket-level; an offer assigned to a customer
-// is found through the customer too. Immutable once built: rebuilt when the catalog changes.
+// name; offers about the whole basket are filed as basket-level; an offer for assigned customers
+// only is found through the customers it was assigned to, and only through them. Immutable once built: rebuilt when the
+// catalog changes.
 #pragma once
 
 #include <string>

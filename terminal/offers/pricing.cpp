@@ -4,6 +4,8 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "terminal/lane/money.hpp"
 
@@ -62,23 +64,59 @@ bool is_basket_level(const v1::Offer& o) {
 }
 
 // The units an item-level offer could touch.
-std::vector<std::size_t> reachable(const v1::Offer& o, const std::vector<Unit>& units,
-                                   const std::vector<v1::SaleLine>& lines) {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < units.size(); ++i) {
-        const auto& line = lines[units[i].line];
-        bool hit = false;
-        switch (o.mechanic_case()) {
-            case v1::Offer::kPercentOff: hit = matches(o.percent_off().items(), line); break;
-            case v1::Offer::kAmountOff: hit = matches(o.amount_off().items(), line); break;
-            case v1::Offer::kBuyXGetY:
-                hit = matches(o.buy_x_get_y().buy(), line) || matches(o.buy_x_get_y().get(), line);
-                break;
-            case v1::Offer::kMultiBuy: hit = matches(o.multi_buy().items(), line); break;
-            case v1::Offer::kFreeItem: hit = matches(o.free_item().item(), line); break;
-            default: break;
+// Where each GTIN and department sits in the basket, worked out once per pricing.
+struct LineMap {
+    std::unordered_map<std::string_view, std::vector<std::size_t>> by_gtin;
+    std::unordered_map<std::string_view, std::vector<std::size_t>> by_department;
+    std::size_t line_count = 0;
+
+    explicit LineMap(const std::vector<v1::SaleLine>& lines) : line_count(lines.size()) {
+        for (std::size_t l = 0; l < lines.size(); ++l) {
+            by_gtin[lines[l].gtin()].push_back(l);
+            by_department[lines[l].department()].push_back(l);
         }
-        if (hit) out.push_back(i);
+    }
+    void add(const v1::ItemSelector& s, std::vector<char>& hit) const {
+        if (s.whole_basket()) {
+            std::fill(hit.begin(), hit.end(), 1);
+            return;
+        }
+        for (const auto& g : s.gtins()) {
+            if (auto it = by_gtin.find(g); it != by_gtin.end()) {
+                for (std::size_t l : it->second)
+                    hit[l] = 1;
+            }
+        }
+        for (const auto& d : s.departments()) {
+            if (auto it = by_department.find(d); it != by_department.end()) {
+                for (std::size_t l : it->second)
+                    hit[l] = 1;
+            }
+        }
+    }
+};
+
+// The units an item-level offer could touch; `line_units[l]` is the range of line l's units.
+std::vector<std::size_t> reachable(const v1::Offer& o,
+                                   const std::vector<std::pair<std::size_t, std::size_t>>& line_units,
+                                   const LineMap& map) {
+    std::vector<char> hit(map.line_count, 0);
+    switch (o.mechanic_case()) {
+        case v1::Offer::kPercentOff: map.add(o.percent_off().items(), hit); break;
+        case v1::Offer::kAmountOff: map.add(o.amount_off().items(), hit); break;
+        case v1::Offer::kBuyXGetY:
+            map.add(o.buy_x_get_y().buy(), hit);
+            map.add(o.buy_x_get_y().get(), hit);
+            break;
+        case v1::Offer::kMultiBuy: map.add(o.multi_buy().items(), hit); break;
+        case v1::Offer::kFreeItem: map.add(o.free_item().item(), hit); break;
+        default: break;
+    }
+    std::vector<std::size_t> out;
+    for (std::size_t l = 0; l < hit.size(); ++l) {
+        if (!hit[l]) continue;
+        for (std::size_t u = line_units[l].first; u < line_units[l].second; ++u)
+            out.push_back(u);
     }
     return out;
 }
@@ -91,8 +129,11 @@ std::int64_t room(const Unit& u) {
 // percent and amount off every matching unit; multi-buy in groups of the most expensive units,
 // the cheapest of each group free; buy X get Y with the cheapest eligible units as the "get";
 // free item: the most expensive matching units. `max_applications` caps groups / units.
+// The units each candidate offer could touch, worked out once per pricing.
+using Reach = std::map<const v1::Offer*, std::vector<std::size_t>>;
+
 Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
-                  std::int64_t spend_so_far) {
+                  std::int64_t spend_so_far, const Reach& reach) {
     Application app;
     app.offer = &o;
     const bool stacks = o.stacking().stacks_on_item_discounts();
@@ -102,7 +143,7 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
                          [&](std::size_t a, std::size_t b) { return units[a].price > units[b].price; });
     };
     std::vector<std::size_t> candidates;
-    for (std::size_t i : reachable(o, units, lines)) {
+    for (std::size_t i : reach.at(&o)) {
         if (open(i)) candidates.push_back(i);
     }
     const std::uint32_t per_basket = o.limits().per_basket();
@@ -261,13 +302,13 @@ bool better(const Solution& a, const Solution& b) {
 
 // Applies `offers` in this order, each taking what it can of what is left.
 Solution run_in_order(const std::vector<const v1::Offer*>& offers, std::vector<Unit> units,
-                      const std::vector<v1::SaleLine>& lines, std::int64_t subtotal) {
+                      const std::vector<v1::SaleLine>& lines, std::int64_t subtotal, const Reach& reach) {
     Solution s;
     std::set<std::string> groups;
     for (const v1::Offer* o : offers) {
         const std::string& group = o->stacking().exclusivity_group();
         if (!group.empty() && groups.count(group)) continue;
-        Application app = apply(*o, units, lines, subtotal);
+        Application app = apply(*o, units, lines, subtotal, reach);
         if (app.saving <= 0) continue;
         commit(app, units);
         if (!group.empty()) groups.insert(group);
@@ -279,14 +320,14 @@ Solution run_in_order(const std::vector<const v1::Offer*>& offers, std::vector<U
 }
 
 Solution solve_component(std::vector<const v1::Offer*> offers, const std::vector<Unit>& units,
-                         const std::vector<v1::SaleLine>& lines, std::int64_t subtotal) {
+                         const std::vector<v1::SaleLine>& lines, std::int64_t subtotal, const Reach& reach) {
     std::sort(offers.begin(), offers.end(),
               [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
     if (offers.size() <= 8) {
         Solution best;
         bool first = true;
         do {
-            Solution s = run_in_order(offers, units, lines, subtotal);
+            Solution s = run_in_order(offers, units, lines, subtotal, reach);
             if (first || better(s, best)) best = std::move(s);
             first = false;
         } while (std::next_permutation(offers.begin(), offers.end(), [](const v1::Offer* a, const v1::Offer* b) {
@@ -294,31 +335,41 @@ Solution solve_component(std::vector<const v1::Offer*> offers, const std::vector
         }));
         return best;
     }
-    // Greedy: repeatedly the offer whose application saves most on what is left.
+    // Greedy: repeatedly the offer whose application saves most on what is left. Savings only
+    // shrink as units are taken, so a saving worked out earlier is an upper bound: an offer is
+    // re-evaluated only when it reaches the top ("lazy greedy"; same result as re-evaluating all).
     Solution s;
     std::vector<Unit> state = units;
-    std::vector<const v1::Offer*> left = offers;
     std::set<std::string> groups;
-    while (!left.empty()) {
-        Application best_app;
-        std::size_t best_index = left.size();
-        for (std::size_t k = 0; k < left.size(); ++k) {
-            const std::string& group = left[k]->stacking().exclusivity_group();
-            if (!group.empty() && groups.count(group)) continue;
-            Application app = apply(*left[k], state, lines, subtotal);
-            if (app.saving > best_app.saving) {
-                best_app = std::move(app);
-                best_index = k;
-            }
+    using Entry = std::pair<std::int64_t, std::size_t>;  // (saving bound, offer index), best first
+    auto order = [&](const Entry& a, const Entry& b) {
+        if (a.first != b.first) return a.first < b.first;
+        return offers[a.second]->offer_id() > offers[b.second]->offer_id();
+    };
+    std::vector<Entry> heap;
+    for (std::size_t k = 0; k < offers.size(); ++k) {
+        const std::int64_t saving = apply(*offers[k], state, lines, subtotal, reach).saving;
+        if (saving > 0) heap.emplace_back(saving, k);
+    }
+    std::make_heap(heap.begin(), heap.end(), order);
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), order);
+        const auto [bound, k] = heap.back();
+        heap.pop_back();
+        const std::string& group = offers[k]->stacking().exclusivity_group();
+        if (!group.empty() && groups.count(group)) continue;
+        Application app = apply(*offers[k], state, lines, subtotal, reach);
+        if (app.saving <= 0) continue;
+        if (!heap.empty() && app.saving < bound && app.saving < heap.front().first) {
+            heap.emplace_back(app.saving, k);  // no longer the best: put it back with its true saving
+            std::push_heap(heap.begin(), heap.end(), order);
+            continue;
         }
-        if (best_index == left.size()) break;
-        commit(best_app, state);
-        const std::string& group = best_app.offer->stacking().exclusivity_group();
+        commit(app, state);
         if (!group.empty()) groups.insert(group);
-        s.saving += best_app.saving;
-        s.order.push_back(best_app.offer->offer_id());
-        s.applications.push_back(std::move(best_app));
-        left.erase(left.begin() + static_cast<std::ptrdiff_t>(best_index));
+        s.saving += app.saving;
+        s.order.push_back(offers[k]->offer_id());
+        s.applications.push_back(std::move(app));
     }
     return s;
 }
@@ -432,9 +483,11 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     PricedBasket priced;
     const auto& lines = basket.lines;
     std::vector<Unit> units;
+    std::vector<std::pair<std::size_t, std::size_t>> line_units(lines.size());
     std::int64_t subtotal = 0;
     for (std::size_t l = 0; l < lines.size(); ++l) {
         const auto& line = lines[l];
+        line_units[l].first = units.size();
         subtotal += line.line_total().minor_units();
         if (line.quantity().has_units() && line.quantity().units() <= 1000) {
             for (std::int64_t k = 0; k < line.quantity().units(); ++k)
@@ -442,6 +495,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         } else {
             units.push_back({l, line.line_total().minor_units()});  // weighed (or a huge count): one unit
         }
+        line_units[l].second = units.size();
     }
 
     // 1. Who may have what.
@@ -471,10 +525,14 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
             x = parent[x] = parent[parent[x]];
         return x;
     };
+    Reach reach;
+    const LineMap map(lines);
+    for (const v1::Offer* o : item)
+        reach.emplace(o, reachable(*o, line_units, map));
     std::map<std::size_t, std::size_t> unit_owner;
     std::map<std::string, std::size_t> group_owner;
     for (std::size_t k = 0; k < item.size(); ++k) {
-        for (std::size_t u : reachable(*item[k], units, lines)) {
+        for (std::size_t u : reach.at(item[k])) {
             auto [it, fresh] = unit_owner.emplace(u, k);
             if (!fresh) parent[find(k)] = find(it->second);
         }
@@ -490,7 +548,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     std::set<std::string> groups_used;
     for (auto& [root, offers] : components) {
         (void)root;
-        Solution s = solve_component(offers, units, lines, subtotal);
+        Solution s = solve_component(offers, units, lines, subtotal, reach);
         for (const Application& app : s.applications) {
             commit(app, units);
             priced.discounts.push_back(discount_line(app, units, lines, basket.currency));
