@@ -18,6 +18,7 @@ struct Unit {
     std::int64_t price = 0;
     std::int64_t discounted = 0;  // item-level discounts already on it
     bool exclusive = false;       // taken by a non-stacking item-level offer
+    bool reserved = false;        // kept for the per-unit offers while the group offers run
 };
 
 struct Take {
@@ -137,10 +138,16 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
     Application app;
     app.offer = &o;
     const bool stacks = o.stacking().stacks_on_item_discounts();
-    auto open = [&](std::size_t i) { return (stacks || !units[i].exclusive) && room(units[i]) > 0; };
+    auto open = [&](std::size_t i) {
+        return !units[i].reserved && (stacks || !units[i].exclusive) && room(units[i]) > 0;
+    };
+    // Ties in price go to the lower line number, so the order lines were scanned in never matters.
+    auto line_no = [&](std::size_t u) { return lines[units[u].line].line_no(); };
     auto by_price_desc = [&](std::vector<std::size_t>& v) {
-        std::stable_sort(v.begin(), v.end(),
-                         [&](std::size_t a, std::size_t b) { return units[a].price > units[b].price; });
+        std::stable_sort(v.begin(), v.end(), [&](std::size_t a, std::size_t b) {
+            if (units[a].price != units[b].price) return units[a].price > units[b].price;
+            return line_no(a) < line_no(b);
+        });
     };
     std::vector<std::size_t> candidates;
     for (std::size_t i : reach.at(&o)) {
@@ -230,8 +237,10 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
                 if (matches(b.get(), lines[units[i].line])) gets.push_back(i);
             }
             by_price_desc(buys);
-            std::stable_sort(gets.begin(), gets.end(),
-                             [&](std::size_t x, std::size_t y) { return units[x].price < units[y].price; });
+            std::stable_sort(gets.begin(), gets.end(), [&](std::size_t x, std::size_t y) {
+                if (units[x].price != units[y].price) return units[x].price < units[y].price;
+                return line_no(x) < line_no(y);
+            });
             std::set<std::size_t> used_units;
             const std::uint32_t limit = b.max_applications() ? b.max_applications() : per_basket;
             std::uint32_t applied = 0;
@@ -301,8 +310,85 @@ bool better(const Solution& a, const Solution& b) {
 }
 
 // Applies `offers` in this order, each taking what it can of what is left.
-Solution run_in_order(const std::vector<const v1::Offer*>& offers, std::vector<Unit> units,
-                      const std::vector<v1::SaleLine>& lines, std::int64_t subtotal, const Reach& reach) {
+// A percent or amount off each unit, with no cap, no per-basket limit and no exclusivity group:
+// its saving on one unit does not depend on any other unit, so units can be given to such offers
+// one by one, each to the offer that saves most on it.
+bool per_unit(const v1::Offer& o) {
+    if (!o.stacking().exclusivity_group().empty() || o.limits().per_basket() != 0) return false;
+    if (o.has_percent_off()) return o.percent_off().max_discount().minor_units() == 0;
+    if (o.has_amount_off()) return o.amount_off().per_unit();
+    return false;
+}
+
+// Gives each open unit to the per-unit offer that saves most on it (ties: the first offer id),
+// then lets stacking per-unit offers add to what is left of each unit.
+void assign_per_unit(const std::vector<const v1::Offer*>& offers, std::vector<Unit>& units, const Reach& reach,
+                     Solution& s) {
+    std::map<const v1::Offer*, Application> apps;
+    auto saving_on = [](const v1::Offer& o, const Unit& u) {
+        const std::int64_t left = u.price - u.discounted;
+        if (left <= 0) return std::int64_t{0};
+        return o.has_percent_off() ? std::min(left, percent_of(left, o.percent_off().basis_points()))
+                                   : std::min(left, o.amount_off().amount().minor_units());
+    };
+    std::map<std::size_t, std::vector<const v1::Offer*>> by_unit;
+    for (const v1::Offer* o : offers) {
+        for (std::size_t u : reach.at(o))
+            by_unit[u].push_back(o);
+    }
+    for (int stacking_pass = 0; stacking_pass < 2; ++stacking_pass) {
+        for (auto& [u, reaching] : by_unit) {
+            Unit& unit = units[u];
+            if (stacking_pass == 0) {
+                if (unit.exclusive) continue;
+                const v1::Offer* best = nullptr;
+                std::int64_t best_saving = 0;
+                for (const v1::Offer* o : reaching) {
+                    if (o->stacking().stacks_on_item_discounts()) continue;
+                    const std::int64_t saving = saving_on(*o, unit);
+                    if (saving > best_saving) {
+                        best = o;
+                        best_saving = saving;
+                    }
+                }
+                if (best == nullptr) continue;
+                Application& app = apps[best];
+                app.offer = best;
+                app.takes.push_back({u, best_saving});
+                app.saving += best_saving;
+                unit.discounted += best_saving;
+                unit.exclusive = true;
+            } else {
+                for (const v1::Offer* o : reaching) {
+                    if (!o->stacking().stacks_on_item_discounts()) continue;
+                    const std::int64_t saving = saving_on(*o, unit);
+                    if (saving <= 0) continue;
+                    Application& app = apps[o];
+                    app.offer = o;
+                    app.takes.push_back({u, saving});
+                    app.saving += saving;
+                    unit.discounted += saving;
+                }
+            }
+        }
+    }
+    std::vector<Application> found;
+    for (auto& [offer, app] : apps)
+        found.push_back(std::move(app));
+    std::sort(found.begin(), found.end(),
+              [](const Application& a, const Application& b) { return a.offer->offer_id() < b.offer->offer_id(); });
+    for (auto& app : found) {
+        s.saving += app.saving;
+        s.order.push_back(app.offer->offer_id());
+        s.applications.push_back(std::move(app));
+    }
+}
+
+// Applies the group offers in this order, each taking what it can of what is left, then gives
+// the remaining units to the per-unit offers.
+Solution run_in_order(const std::vector<const v1::Offer*>& offers, const std::vector<const v1::Offer*>& unit_offers,
+                      std::vector<Unit> units, const std::vector<v1::SaleLine>& lines, std::int64_t subtotal,
+                      const Reach& reach) {
     Solution s;
     std::set<std::string> groups;
     for (const v1::Offer* o : offers) {
@@ -316,23 +402,73 @@ Solution run_in_order(const std::vector<const v1::Offer*>& offers, std::vector<U
         s.order.push_back(o->offer_id());
         s.applications.push_back(std::move(app));
     }
+    for (Unit& u : units)
+        u.reserved = false;  // what the group offers were kept from is open again
+    assign_per_unit(unit_offers, units, reach, s);
     return s;
 }
 
-Solution solve_component(std::vector<const v1::Offer*> offers, const std::vector<Unit>& units,
+Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Unit>& units,
                          const std::vector<v1::SaleLine>& lines, std::int64_t subtotal, const Reach& reach) {
-    std::sort(offers.begin(), offers.end(),
+    std::sort(all.begin(), all.end(),
               [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
+    std::vector<const v1::Offer*> offers;       // offers whose saving depends on which units they get together
+    std::vector<const v1::Offer*> unit_offers;  // per-unit offers: solved unit by unit, after the others
+    for (const v1::Offer* o : all)
+        (per_unit(*o) ? unit_offers : offers).push_back(o);
+    const auto by_id = [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); };
+    if (offers.empty()) {
+        // Per-unit offers only: each unit independently to the offer that saves most on it (exact).
+        Solution s;
+        std::vector<Unit> state = units;
+        assign_per_unit(unit_offers, state, reach, s);
+        return s;
+    }
     if (offers.size() <= 8) {
         Solution best;
         bool first = true;
-        do {
-            Solution s = run_in_order(offers, units, lines, subtotal, reach);
+        auto consider = [&](Solution s) {
             if (first || better(s, best)) best = std::move(s);
             first = false;
-        } while (std::next_permutation(offers.begin(), offers.end(), [](const v1::Offer* a, const v1::Offer* b) {
-            return a->offer_id() < b->offer_id();
-        }));
+        };
+        std::vector<std::size_t> touched;
+        for (const v1::Offer* o : all)
+            touched.insert(touched.end(), reach.at(o).begin(), reach.at(o).end());
+        std::sort(touched.begin(), touched.end());
+        touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+        if (!unit_offers.empty() && offers.size() <= 4 && touched.size() <= 8) {
+            // Small mixed problems exactly: every split of the units between the group offers and
+            // the per-unit offers (2^units), every order of the group offers on their side.
+            for (std::uint32_t mask = 0; mask < (1U << touched.size()); ++mask) {
+                std::vector<Unit> split = units;
+                for (std::size_t k = 0; k < touched.size(); ++k)
+                    split[touched[k]].reserved = (mask >> k & 1U) == 0;
+                do {
+                    consider(run_in_order(offers, unit_offers, split, lines, subtotal, reach));
+                } while (std::next_permutation(offers.begin(), offers.end(), by_id));
+            }
+            return best;
+        }
+        // Otherwise every order of the group offers, with the per-unit offers solved unit by unit
+        // after them or before them; and, when all fit, every order of all the offers together.
+        std::vector<Unit> after_units = units;
+        Solution unit_first;
+        assign_per_unit(unit_offers, after_units, reach, unit_first);
+        do {
+            consider(run_in_order(offers, unit_offers, units, lines, subtotal, reach));
+            if (unit_offers.empty()) continue;
+            Solution s = run_in_order(offers, {}, after_units, lines, subtotal, reach);
+            s.saving += unit_first.saving;
+            s.applications.insert(s.applications.begin(), unit_first.applications.begin(),
+                                  unit_first.applications.end());
+            s.order.insert(s.order.begin(), unit_first.order.begin(), unit_first.order.end());
+            consider(std::move(s));
+        } while (std::next_permutation(offers.begin(), offers.end(), by_id));
+        if (all.size() <= 8 && !unit_offers.empty()) {
+            do {
+                consider(run_in_order(all, {}, units, lines, subtotal, reach));
+            } while (std::next_permutation(all.begin(), all.end(), by_id));
+        }
         return best;
     }
     // Greedy: repeatedly the offer whose application saves most on what is left. Savings only
@@ -371,6 +507,7 @@ Solution solve_component(std::vector<const v1::Offer*> offers, const std::vector
         s.order.push_back(offers[k]->offer_id());
         s.applications.push_back(std::move(app));
     }
+    assign_per_unit(unit_offers, state, reach, s);
     return s;
 }
 
