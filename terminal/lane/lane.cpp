@@ -671,6 +671,25 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
         if (net_total <= 0) return std::int64_t{0};
         return std::min(points - already, refund_share(points, refund_total, net_total));
     };
+    // An offer's use is given back when everything it touched has come back (a basket-level
+    // offer: the whole sale), once.
+    for (const auto& [offer_id, touched] : sale->offers) {
+        if (std::find(sale->offers_restored.begin(), sale->offers_restored.end(), offer_id) !=
+            sale->offers_restored.end()) {
+            continue;
+        }
+        bool back = touched.empty() ? everything_back : true;
+        for (std::uint32_t line_no : touched) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (sale->lines[i].line.line_no() != line_no) continue;
+                const auto w = std::find_if(wanted.begin(), wanted.end(), [&](const auto& x) { return x.first == i; });
+                const std::int64_t now_back =
+                    sale->lines[i].returned_quantity + (w == wanted.end() ? 0 : quantity_value(w->second));
+                back = back && now_back == quantity_value(sale->lines[i].line.quantity());
+            }
+        }
+        if (back) r->add_redemptions_restored(offer_id);
+    }
     r->set_points_reversed(share(sale->points_earned, sale->points_reversed));
     r->set_points_given_back(share(sale->points_redeemed, sale->points_given_back));
 

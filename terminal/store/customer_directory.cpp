@@ -103,8 +103,20 @@ std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, 
         c.profiling_consent = profiling_granted(select.column_blob(11));
     }
     select.reset();
-    for (CustomerRecord& c : found)
+    for (CustomerRecord& c : found) {
         c.points_pending = pending_redemptions(c.customer_id);
+        auto& assigned =
+            store_.database().cached("SELECT DISTINCT offer_id FROM offer_assignments WHERE customer_id = ?");
+        assigned.bind(1, c.customer_id);
+        while (assigned.step())
+            c.assigned_offers.push_back(assigned.column_text(0));
+        assigned.reset();
+        auto& used = store_.database().cached("SELECT offer_id, uses FROM offer_redemptions WHERE customer_id = ?");
+        used.bind(1, c.customer_id);
+        while (used.step())
+            c.redemptions[used.column_text(0)] = static_cast<std::uint32_t>(used.column_int64(1));
+        used.reset();
+    }
     return found;
 }
 

@@ -287,11 +287,23 @@ std::uint64_t LocalStore::record_event(v1::Event& event) {
 
 void LocalStore::insert_return_rows(const v1::Event& event) {
     const v1::ReturnEvent& r = event.sale_return();
+    std::string restored;
+    for (const auto& offer : r.redemptions_restored()) {
+        if (!restored.empty()) restored += '\n';
+        restored += offer;
+        // The customer may use the offer again: the sale it was used on came back.
+        if (!r.customer_id().empty()) {
+            db_.cached("UPDATE offer_redemptions SET uses = max(uses - 1, 0) WHERE customer_id = ? AND offer_id = ?")
+                .bind_all(r.customer_id(), offer)
+                .run();
+        }
+    }
     db_.cached(
            "INSERT INTO returns (return_id, original_sale_id, sequence, returned_at, refund_total, points_reversed, "
-           "points_given_back) VALUES (?,?,?,?,?,?,?)")
+           "points_given_back, restored_offers) VALUES (?,?,?,?,?,?,?,?)")
         .bind_all(r.return_id(), r.original_sale_id(), static_cast<std::int64_t>(event.header().sequence()),
-                  event_time_ms(event), r.refund_total().minor_units(), r.points_reversed(), r.points_given_back())
+                  event_time_ms(event), r.refund_total().minor_units(), r.points_reversed(), r.points_given_back(),
+                  restored)
         .run();
     for (const v1::ReturnedLine& line : r.lines()) {
         auto& insert = db_.cached(
@@ -395,6 +407,32 @@ std::optional<StoredSale> LocalStore::find_sale(const std::string& sale_id) {
         stored.refunded = lines.column_int64(10);
     }
     lines.reset();
+
+    auto& discounts = db_.cached(
+        "SELECT d.offer_id, t.line_no FROM sale_discounts d LEFT JOIN sale_discount_targets t "
+        "ON t.sale_id = d.sale_id AND t.discount_no = d.discount_no WHERE d.sale_id = ? AND d.offer_id <> 'points' "
+        "ORDER BY d.discount_no, t.line_no");
+    discounts.bind(1, sale_id);
+    while (discounts.step()) {
+        const std::string offer = discounts.column_text(0);
+        if (sale.offers.empty() || sale.offers.back().first != offer)
+            sale.offers.emplace_back(offer, std::vector<std::uint32_t>{});
+        if (!discounts.column_is_null(1))
+            sale.offers.back().second.push_back(static_cast<std::uint32_t>(discounts.column_int64(1)));
+    }
+    discounts.reset();
+    auto& restored =
+        db_.cached("SELECT restored_offers FROM returns WHERE original_sale_id = ? AND restored_offers <> ''");
+    restored.bind(1, sale_id);
+    while (restored.step()) {
+        const std::string list = restored.column_text(0);
+        for (std::size_t start = 0; start < list.size();) {
+            const std::size_t end = std::min(list.find('\n', start), list.size());
+            sale.offers_restored.push_back(list.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    restored.reset();
     return sale;
 }
 

@@ -84,6 +84,9 @@ struct StoredSale {
     std::int64_t points_reversed = 0;    // by earlier returns
     std::int64_t points_given_back = 0;  // by earlier returns
     std::vector<StoredSaleLine> lines;
+    // The offers that applied, with the lines each touched (none for basket-level offers).
+    std::vector<std::pair<std::string, std::vector<std::uint32_t>>> offers;
+    std::vector<std::string> offers_restored;  // by earlier returns
 };
 
 struct OpenBasket {

@@ -209,6 +209,7 @@ CREATE TABLE points_rules (
     body       BLOB NOT NULL,
     updated_at INTEGER NOT NULL
 );
+ALTER TABLE returns ADD COLUMN restored_offers TEXT NOT NULL DEFAULT '';
 )sql";
 
 constexpr std::array<sqlite::Migration, 5> k_migrations{{

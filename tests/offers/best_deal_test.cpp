@@ -145,11 +145,14 @@ TEST_CASE("best deal equals an exhaustive search over unit assignments, up to 8 
         const std::int64_t best = exhaustive(units, offers);
         if (engine != best) {
             std::string dump;
-            for (const auto& u : units) dump += u.gtin + "@" + std::to_string(u.price) + " ";
+            for (const auto& u : units)
+                dump += u.gtin + "@" + std::to_string(u.price) + " ";
             dump += "| ";
-            for (const auto& o : offers) dump += o.ShortDebugString() + " | ";
+            for (const auto& o : offers)
+                dump += o.ShortDebugString() + " | ";
             dump += "engine: ";
-            for (const auto& d : priced.discounts) dump += d.offer_id() + "=" + std::to_string(d.amount().minor_units()) + " ";
+            for (const auto& d : priced.discounts)
+                dump += d.offer_id() + "=" + std::to_string(d.amount().minor_units()) + " ";
             UNSCOPED_INFO(dump);
         }
         CHECK(engine == best);
