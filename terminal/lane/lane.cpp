@@ -370,11 +370,16 @@ void Lane::apply_coupon(const v1::ApplyCoupon& request, v1::PosResponse& respons
     if (!offers_.knows_coupon(request.code())) {
         refuse(v1::POS_ERROR_CODE_COUPON_NOT_VALID, "no live offer takes this coupon code", "code");
     }
-    if (std::find(basket.coupon_codes.begin(), basket.coupon_codes.end(), request.code()) ==
-        basket.coupon_codes.end()) {
-        basket.coupon_codes.push_back(request.code());
+    if (store_.coupon_used(request.code())) {
+        refuse(v1::POS_ERROR_CODE_COUPON_NOT_VALID, "this single-use coupon was already used", "code");
     }
-    *response.mutable_basket() = view();
+    if (std::find(basket.coupon_codes.begin(), basket.coupon_codes.end(), request.code()) !=
+        basket.coupon_codes.end()) {
+        *response.mutable_basket() = view();
+        return;
+    }
+    *response.mutable_basket() = commit_change([&](Basket& b) { b.coupon_codes.push_back(request.code()); },
+                                               [&] { store_.set_basket_coupons(basket_->coupon_codes); });
 }
 
 v1::BasketView Lane::view(PricedBasket* priced_out) const {
@@ -404,7 +409,7 @@ v1::BasketView Lane::view(PricedBasket* priced_out) const {
     }
     auto* points = view.mutable_points();
     points->set_earned(priced.points_earned);
-    points->set_redeemed(offers_.redeems_points() ? basket.points_to_redeem : 0);
+    points->set_redeemed(priced.points_redeemed);
     for (const auto& line : priced.points_lines)
         *points->add_lines() = line;
     if (basket.customer && !basket.customer->anonymous()) {

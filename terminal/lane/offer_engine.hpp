@@ -32,6 +32,7 @@ struct PricedBasket {
     std::vector<v1::DiscountLine> discounts;  // each amount > 0 and never more than what it touches
     std::vector<v1::PointsLine> points_lines;
     std::int64_t points_earned = 0;
+    std::int64_t points_redeemed = 0;  // what the redemption discount actually used (capped at what was left to pay)
     std::vector<v1::IssuedCoupon> coupons;
 };
 

@@ -49,7 +49,7 @@ std::vector<v1::OfferSummary> CatalogOfferEngine::offers_for(const CustomerRecor
 
 bool CatalogOfferEngine::knows_coupon(const std::string& code) const {
     for (const auto& offer : index_.all()) {
-        if (offer.limits().requires_code() && code.starts_with(offer.offer_id())) return true;
+        if (offer.limits().requires_code() && coupon_code_for(offer, code)) return true;
     }
     return false;
 }

@@ -91,7 +91,9 @@ std::string validate_offer(const v1::Offer& offer, const std::string& currency) 
                     c.basis_points(t.basis_points_off(), "basket_threshold.basis_points_off");
                     break;
                 case v1::BasketThreshold::kBonusPoints:
-                    if (t.bonus_points() <= 0) c.fail("basket_threshold.bonus_points", "must be positive");
+                    if (t.bonus_points() <= 0 || t.bonus_points() > 1'000'000) {
+                        c.fail("basket_threshold.bonus_points", "must be 1..1000000");
+                    }
                     break;
                 case v1::BasketThreshold::REWARD_NOT_SET: c.fail("basket_threshold", "needs a reward"); break;
             }
@@ -129,9 +131,9 @@ std::string validate_offer(const v1::Offer& offer, const std::string& currency) 
         case v1::Offer::kBonusPoints: {
             const auto& b = offer.bonus_points();
             c.selector(b.items(), "bonus_points.items") &&
-                ((b.points_per_unit() >= 0 && b.points_per_basket() >= 0 &&
-                  b.points_per_unit() + b.points_per_basket() > 0) ||
-                 c.fail("bonus_points", "needs positive points per unit or per basket"));
+                ((b.points_per_unit() >= 0 && b.points_per_basket() >= 0 && b.points_per_unit() <= 1'000'000 &&
+                  b.points_per_basket() <= 1'000'000 && b.points_per_unit() + b.points_per_basket() > 0) ||
+                 c.fail("bonus_points", "needs points per unit or per basket, each 0..1000000, not both 0"));
             break;
         }
         case v1::Offer::kPointsMultiplier:

@@ -43,6 +43,14 @@ std::int64_t percent_of(std::int64_t amount, std::uint32_t basis_points) {
     return mul_div_round(amount, basis_points, 10000).value_or(0);
 }
 
+// The code presented for an offer that needs one, or empty.
+std::string presented_code(const v1::Offer& o, const std::vector<std::string>& codes) {
+    for (const auto& code : codes) {
+        if (coupon_code_for(o, code)) return code;
+    }
+    return {};
+}
+
 bool is_item_level(const v1::Offer& o) {
     switch (o.mechanic_case()) {
         case v1::Offer::kPercentOff: return !o.percent_off().items().whole_basket();
@@ -271,11 +279,17 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
             break;
         }
         case v1::Offer::kFreeItem: {
+            // The spend that earns the free item is what is left to pay, without the item itself.
             const auto& f = o.free_item();
-            if (spend_so_far < f.min_spend().minor_units()) break;
+            (void)spend_so_far;
+            std::int64_t spend = 0;
+            for (const Unit& u : units)
+                spend += room(u);
             by_price_desc(candidates);
-            for (std::size_t k = 0; k < candidates.size() && k < f.max_units(); ++k)
+            for (std::size_t k = 0; k < candidates.size() && k < f.max_units(); ++k) {
+                if (spend - app.saving - room(units[candidates[k]]) < f.min_spend().minor_units()) break;
                 take(candidates[k], room(units[candidates[k]]));
+            }
             break;
         }
         default: break;
@@ -424,7 +438,11 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
         assign_per_unit(unit_offers, state, reach, s);
         return s;
     }
-    if (offers.size() <= 8) {
+    std::size_t component_units = 0;
+    for (const v1::Offer* o : all)
+        component_units = std::max(component_units, reach.at(o).size());
+    // Trying every order is kept to problems small enough to stay well under a millisecond.
+    if (offers.size() <= 8 && component_units <= 64) {
         Solution best;
         bool first = true;
         auto consider = [&](Solution s) {
@@ -542,6 +560,11 @@ std::uint32_t tier_multiplier(v1::Tier tier, const v1::PointsRules& rules) {
 
 }  // namespace
 
+bool coupon_code_for(const v1::Offer& offer, const std::string& code) {
+    const std::string& id = offer.offer_id();
+    return code.size() > id.size() + 1 && code.starts_with(id) && code[id.size()] == '-';
+}
+
 bool eligible(const v1::Offer& offer, const CustomerRecord* customer, const PricingContext& context) {
     const auto& t = offer.targeting();
     const bool member = customer != nullptr && !customer->blocked;
@@ -584,13 +607,17 @@ bool eligible(const v1::Offer& offer, const CustomerRecord* customer, const Pric
     };
     if (v.has_starts() && context.local_now < at(v.starts())) return false;
     if (v.has_ends() && context.local_now >= at(v.ends())) return false;
+    const auto minute_of_day =
+        static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::minutes>(context.local_now - today).count());
+    const bool wraps = v.from_minute_of_day() > v.to_minute_of_day();
+    // In a window that wraps midnight (22:00-02:00), the small hours belong to the day before.
+    const date::local_days window_day = wraps && minute_of_day < v.to_minute_of_day() ? today - date::days{1} : today;
     if (!v.days().empty()) {
-        const unsigned iso = date::weekday{today}.iso_encoding();  // Monday 1 .. Sunday 7
+        const unsigned iso = date::weekday{window_day}.iso_encoding();  // Monday 1 .. Sunday 7
         if (std::find(v.days().begin(), v.days().end(), static_cast<int>(iso)) == v.days().end()) return false;
     }
     if (v.from_minute_of_day() != 0 || v.to_minute_of_day() != 0) {
-        const auto minute = static_cast<std::uint32_t>(
-            std::chrono::duration_cast<std::chrono::minutes>(context.local_now - today).count());
+        const std::uint32_t minute = minute_of_day;
         const std::uint32_t from = v.from_minute_of_day();
         const std::uint32_t to = v.to_minute_of_day();
         const bool inside =
@@ -621,16 +648,21 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     const auto& lines = basket.lines;
     std::vector<Unit> units;
     std::vector<std::pair<std::size_t, std::size_t>> line_units(lines.size());
+    std::vector<std::int64_t> uncovered(lines.size(), 0);
     std::int64_t subtotal = 0;
     for (std::size_t l = 0; l < lines.size(); ++l) {
         const auto& line = lines[l];
         line_units[l].first = units.size();
         subtotal += line.line_total().minor_units();
-        if (line.quantity().has_units() && line.quantity().units() <= 1000) {
-            for (std::int64_t k = 0; k < line.quantity().units(); ++k)
+        if (line.quantity().has_units()) {
+            // Item-level offers see at most the first 1,000 units of a line (more is a pallet, not a
+            // shopper's basket); the rest counts towards spend but takes no item discount.
+            const std::int64_t modelled = std::min<std::int64_t>(line.quantity().units(), 1000);
+            for (std::int64_t k = 0; k < modelled; ++k)
                 units.push_back({l, line.unit_price().minor_units()});
+            uncovered[l] = (line.quantity().units() - modelled) * line.unit_price().minor_units();
         } else {
-            units.push_back({l, line.line_total().minor_units()});  // weighed (or a huge count): one unit
+            units.push_back({l, line.line_total().minor_units()});  // a weighed line is one unit
         }
         line_units[l].second = units.size();
     }
@@ -639,12 +671,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     std::vector<const v1::Offer*> live;
     for (const v1::Offer* o : candidates) {
         if (!eligible(*o, basket.customer, context)) continue;
-        if (o->limits().requires_code()) {
-            const bool presented =
-                std::any_of(basket.coupon_codes.begin(), basket.coupon_codes.end(),
-                            [&](const std::string& code) { return code.starts_with(o->offer_id()); });
-            if (!presented) continue;
-        }
+        if (o->limits().requires_code() && presented_code(*o, basket.coupon_codes).empty()) continue;
         live.push_back(o);
     }
     std::sort(live.begin(), live.end(),
@@ -705,6 +732,9 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         for (const Unit& u : units) {
             if (matches(s, lines[u.line])) spend += room(u);
         }
+        for (std::size_t l = 0; l < lines.size(); ++l) {
+            if (uncovered[l] > 0 && matches(s, lines[l])) spend += uncovered[l];
+        }
         return spend;
     };
     for (const v1::Offer* o : live) {
@@ -741,10 +771,21 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         if (!group.empty()) groups_used.insert(group);
     }
 
+    // A single-use code is recorded on the discount it unlocked (the sale spends it).
+    for (auto& d : priced.discounts) {
+        for (const v1::Offer* o : live) {
+            if (o->offer_id() == d.offer_id() && o->limits().requires_code())
+                d.set_coupon_code(presented_code(*o, basket.coupon_codes));
+        }
+    }
+
     // 4. Points redeemed as a discount.
-    if (basket.points_to_redeem > 0 && context.points.point_value_minor_units() > 0 && left > 0) {
-        const std::int64_t value = std::min(
-            left, checked_mul(basket.points_to_redeem, context.points.point_value_minor_units()).value_or(left));
+    // Only the points that fit in what is left to pay are used (and debited).
+    const std::int64_t point_value = context.points.point_value_minor_units();
+    const std::int64_t usable = point_value > 0 ? std::min(basket.points_to_redeem, left / point_value) : 0;
+    if (usable > 0 && usable >= context.points.min_redemption_points()) {
+        const std::int64_t value = usable * point_value;
+        priced.points_redeemed = usable;
         v1::DiscountLine d;
         d.set_offer_id("points");
         d.set_receipt_text("Points redeemed");
@@ -764,7 +805,12 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
             base.set_points(priced.points_earned);
             priced.points_lines.push_back(std::move(base));
         }
+        // Share of the item value still paid after basket-level discounts and points: what the
+        // line-level multipliers earn on.
+        const std::int64_t item_value = subtotal - item_discounts;
         for (const v1::Offer* o : live) {
+            const std::string& group = o->stacking().exclusivity_group();
+            if (!group.empty() && groups_used.count(group)) continue;
             std::int64_t bonus = 0;
             if (o->has_bonus_points()) {
                 std::int64_t matching = 0;
@@ -779,6 +825,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
                 for (const Unit& u : units) {
                     if (matches(o->points_multiplier().items(), lines[u.line])) paid_on_lines += room(u);
                 }
+                if (item_value > 0) paid_on_lines = mul_div_round(paid_on_lines, left, item_value).value_or(0);
                 bonus = base_points(paid_on_lines, tier, context) *
                         (o->points_multiplier().multiplier_percent() - 100) / 100;
             } else if (o->has_basket_threshold() && o->basket_threshold().has_bonus_points()) {
@@ -787,6 +834,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
                 }
             }
             if (bonus <= 0) continue;
+            if (!group.empty()) groups_used.insert(group);
             v1::PointsLine line;
             line.set_offer_id(o->offer_id());
             line.set_receipt_text(o->receipt_text());

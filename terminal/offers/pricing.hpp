@@ -52,6 +52,9 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
 // Whether `offer` may apply to this shopper at this store and time (rule 1, without the code).
 bool eligible(const v1::Offer& offer, const CustomerRecord* customer, const PricingContext& context);
 
+// Whether `code` is a coupon code of `offer`: "<offer id>-<serial>".
+bool coupon_code_for(const v1::Offer& offer, const std::string& code);
+
 // Points for paying `paid_minor_units` (rule 5 without offers).
 std::int64_t base_points(std::int64_t paid_minor_units, v1::Tier tier, const PricingContext& context);
 

@@ -220,17 +220,30 @@ void LocalStore::insert_sale_rows(const v1::Event& event) {
     }
     // Per-customer limits are enforced offline from these counts: one use per sale an offer applied to.
     if (!sale.customer_id().empty()) {
+        std::vector<std::string> used;
+        for (const v1::DiscountLine& discount : sale.discounts())
+            used.push_back(discount.offer_id());
+        for (const v1::PointsLine& line : sale.points().lines())
+            used.push_back(line.offer_id());
         std::vector<std::string> counted;
-        for (const v1::DiscountLine& discount : sale.discounts()) {
-            if (discount.offer_id() == "points") continue;
-            if (std::find(counted.begin(), counted.end(), discount.offer_id()) != counted.end()) continue;
-            counted.push_back(discount.offer_id());
+        for (const std::string& offer_id : used) {
+            if (offer_id.empty() || offer_id == "points") continue;
+            if (std::find(counted.begin(), counted.end(), offer_id) != counted.end()) continue;
+            counted.push_back(offer_id);
             db_.cached(
                    "INSERT INTO offer_redemptions (customer_id, offer_id, uses) VALUES (?, ?, 1) "
                    "ON CONFLICT (customer_id, offer_id) DO UPDATE SET uses = uses + 1")
-                .bind_all(sale.customer_id(), discount.offer_id())
+                .bind_all(sale.customer_id(), offer_id)
                 .run();
         }
+    }
+    // A single-use code is spent with the sale that used it.
+    for (const v1::DiscountLine& discount : sale.discounts()) {
+        if (discount.coupon_code().empty()) continue;
+        db_.cached("INSERT OR IGNORE INTO revoked_codes (code, revoked_at) VALUES (?, ?)")
+            .bind(1, discount.coupon_code())
+            .bind(2, to_unix_ms(Clock::now()))
+            .run();
     }
     db_.cached("DELETE FROM open_basket WHERE sale_id = ?").bind(1, sale.sale_id()).run();
 }
@@ -626,6 +639,14 @@ std::vector<v1::Offer> LocalStore::load_offers() {
         }
     }
     return offers;
+}
+
+bool LocalStore::coupon_used(const std::string& code) {
+    auto& select = db_.cached("SELECT 1 FROM revoked_codes WHERE code = ?");
+    select.bind(1, code);
+    const bool used = select.step();
+    select.reset();
+    return used;
 }
 
 v1::PointsRules LocalStore::load_points_rules() {

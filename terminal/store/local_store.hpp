@@ -169,6 +169,8 @@ public:
     void apply_offer_changes(const std::vector<v1::Offer>& offers, const std::vector<std::string>& removed,
                              const v1::PointsRules* rules);
     std::vector<v1::Offer> load_offers();
+    // A single-use code already used (here, or elsewhere as head office reported).
+    bool coupon_used(const std::string& code);
     v1::PointsRules load_points_rules();
 
     // For components built on the store (and tests): the connection itself.

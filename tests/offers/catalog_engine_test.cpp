@@ -137,3 +137,43 @@ TEST_CASE("points redeemed and earned, and a per-customer limit given back by a 
     send(R"({"identifyCard":{"cardText":"6036000000000013"}})");
     CHECK(send(item).basket().discounts(0).offer_id() == "BAKERY-10");
 }
+
+TEST_CASE("a single-use coupon code is spent by the sale that used it") {
+    test::TempDir dir;
+    TerminalConfig config;
+    config.store_id = "S0042";
+    config.terminal_id = "S0042-T03";
+    config.currency = "EUR";
+    config.time_zone = "Europe/Berlin";
+    config.card_ranges = {{"reward card", "6036", 16, CheckDigit::luhn}};
+    LocalStore store(
+        LocalStoreOptions{.data_dir = dir / "data", .terminal_id = config.terminal_id, .store_id = config.store_id});
+    offers::CatalogOfferEngine engine(config.store_id, config.currency, 2, config.time_zone);
+    engine.load(
+        {offer(
+            R"({"offerId":"SAVE1","receiptText":"1.00 coupon","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},
+                          "targeting":{"audience":"AUDIENCE_EVERYONE"},"limits":{"requiresCode":true}})")},
+        {});
+    Lane lane(config, store, engine);
+    auto send = [&](const std::string& json) {
+        v1::PosRequest request;
+        REQUIRE(google::protobuf::util::JsonStringToMessage(json, &request).ok());
+        return lane.handle(request);
+    };
+    const std::string item =
+        R"({"addItem":{"gtin":"B","description":"Bread","department":"bakery","quantity":{"units":"1"},"unitPrice":{"minorUnits":"500"}}})";
+    send(R"({"beginBasket":{"cashierId":"C-1"}})");
+    send(item);
+    CHECK(send(R"({"applyCoupon":{"code":"SAVE1"}})").error().code() == v1::POS_ERROR_CODE_COUPON_NOT_VALID);
+    const auto applied = send(R"({"applyCoupon":{"code":"SAVE1-A7"}})");
+    REQUIRE(applied.has_basket());
+    CHECK(applied.basket().totals().payable().minor_units() == 400);
+    REQUIRE(send(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"400"}}]}})")
+                .has_sale_completed());
+    send(R"({"beginBasket":{"cashierId":"C-1"}})");
+    send(item);
+    const auto again = send(R"({"applyCoupon":{"code":"SAVE1-A7"}})");
+    REQUIRE(again.has_error());
+    CHECK(again.error().code() == v1::POS_ERROR_CODE_COUPON_NOT_VALID);
+    CHECK_THAT(again.error().message(), Catch::Contains("already used"));
+}

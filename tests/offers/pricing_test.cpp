@@ -506,3 +506,53 @@ TEST_CASE("property: random baskets and offers keep the invariants; line order d
         CHECK(backward.payable == forward.payable);
     }
 }
+
+TEST_CASE("review cases: redemption capped, exact codes, points offers and groups, nights belong to their evening") {
+    v1::PointsRules rules;
+    rules.set_points_per_currency_unit(1);
+    rules.set_point_value_minor_units(1);
+    rules.set_min_redemption_points(100);
+    // 5,000 points asked for on a 9.56 basket: 956 used, not 5,000.
+    auto capped = run({}, k_known, "2026-11-22 15:30:00", 5000, {}, rules);
+    CHECK(capped.discounts["points"] == 956);
+    CHECK(capped.priced.points_redeemed == 956);
+    CHECK(capped.payable == 0);
+    // Under the minimum: no redemption at all.
+    CHECK(run({}, k_known, "2026-11-22 15:30:00", 50, {}, rules).priced.points_redeemed == 0);
+    // A multiplier earns nothing on what points paid for.
+    auto paid_by_points = run(
+        {R"({"offerId":"X2","receiptText":"double","pointsMultiplier":{"items":{"departments":["dairy"]},"multiplierPercent":200},"targeting":{"audience":"AUDIENCE_MEMBERS"}})"},
+        k_known, "2026-11-22 15:30:00", 5000, {}, rules);
+    CHECK(paid_by_points.priced.points_earned == 0);
+    // Two points offers in one exclusivity group: one applies.
+    auto grouped = run(
+        {R"({"offerId":"B1","receiptText":"bonus 1","bonusPoints":{"items":{"gtins":["B"]},"pointsPerUnit":"50"},"stacking":{"exclusivityGroup":"pts"},"targeting":{"audience":"AUDIENCE_MEMBERS"}})",
+         R"({"offerId":"B2","receiptText":"bonus 2","bonusPoints":{"items":{"gtins":["M"]},"pointsPerUnit":"10"},"stacking":{"exclusivityGroup":"pts"},"targeting":{"audience":"AUDIENCE_MEMBERS"}})"},
+        k_known, "2026-11-22 15:30:00", 0, {}, rules);
+    CHECK(grouped.priced.points_earned == 9 + 50);
+    // Codes are "<offer id>-<serial>": another offer's code with a longer id does not unlock this one.
+    const std::string coded =
+        R"({"offerId":"SAVE5","receiptText":"coupon","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"500"}},"targeting":{"audience":"AUDIENCE_EVERYONE"},"limits":{"requiresCode":true}})";
+    CHECK(run({coded}, k_no_card, "2026-11-22 15:30:00", 0, {"SAVE50-1"}).discounts.empty());
+    CHECK(run({coded}, k_no_card, "2026-11-22 15:30:00", 0, {"SAVE5"}).discounts.empty());
+    auto unlocked = run({coded}, k_no_card, "2026-11-22 15:30:00", 0, {"SAVE5-1"});
+    REQUIRE(unlocked.priced.discounts.size() == 1);
+    CHECK(unlocked.priced.discounts[0].coupon_code() == "SAVE5-1");
+    // "Fridays 22:00-02:00": Saturday 01:00 is Friday night; Friday 01:00 is Thursday night.
+    const std::string friday_nights =
+        R"({"offerId":"FRI","receiptText":"friday night","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},"targeting":{"audience":"AUDIENCE_EVERYONE"},"validity":{"days":["DAY_OF_WEEK_FRIDAY"],"fromMinuteOfDay":1320,"toMinuteOfDay":120}})";
+    CHECK(run({friday_nights}, k_no_card, "2026-11-20 23:00:00").discounts["FRI"] == 100);  // Friday 23:00
+    CHECK(run({friday_nights}, k_no_card, "2026-11-21 01:00:00").discounts["FRI"] == 100);  // Saturday 01:00
+    CHECK(run({friday_nights}, k_no_card, "2026-11-20 01:00:00").discounts.empty());        // Friday 01:00
+    // "A free coffee when you spend 20.00": eight coffees at 2.50 are 20.00, but not once one is free.
+    std::vector<v1::SaleLine> coffees{line(1, "COFFEE", "hot", 8, 250)};
+    const std::string free_coffee =
+        R"({"offerId":"FREECOF","receiptText":"free coffee","freeItem":{"item":{"gtins":["COFFEE"]},"minSpend":{"minorUnits":"2000"},"maxUnits":1},"targeting":{"audience":"AUDIENCE_EVERYONE"}})";
+    CHECK(run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, coffees).discounts.empty());
+    coffees[0] = line(1, "COFFEE", "hot", 9, 250);  // 22.50: one free leaves 20.00
+    CHECK(run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, coffees).discounts["FREECOF"] == 250);
+    // A line of 1,001 units: offers see 1,000 of them, never the whole line as one unit.
+    std::vector<v1::SaleLine> pallet{line(1, "COFFEE", "hot", 1001, 200)};
+    auto bulk = run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, pallet);
+    CHECK(bulk.discounts["FREECOF"] == 200);
+}
