@@ -727,13 +727,16 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     // 3. Basket level, on what is left; the largest saving first.
     std::int64_t left = subtotal - item_discounts;
     std::vector<std::pair<std::int64_t, const v1::Offer*>> basket_offers;
+    const bool any_uncovered = std::any_of(uncovered.begin(), uncovered.end(), [](std::int64_t v) { return v > 0; });
     auto spend_on = [&](const v1::ItemSelector& s) {
         std::int64_t spend = 0;
         for (const Unit& u : units) {
             if (matches(s, lines[u.line])) spend += room(u);
         }
-        for (std::size_t l = 0; l < lines.size(); ++l) {
-            if (uncovered[l] > 0 && matches(s, lines[l])) spend += uncovered[l];
+        if (any_uncovered) {
+            for (std::size_t l = 0; l < lines.size(); ++l) {
+                if (uncovered[l] > 0 && matches(s, lines[l])) spend += uncovered[l];
+            }
         }
         return spend;
     };
@@ -772,10 +775,13 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     }
 
     // A single-use code is recorded on the discount it unlocked (the sale spends it).
+    std::vector<const v1::Offer*> coded;
+    for (const v1::Offer* o : live) {
+        if (o->limits().requires_code()) coded.push_back(o);
+    }
     for (auto& d : priced.discounts) {
-        for (const v1::Offer* o : live) {
-            if (o->offer_id() == d.offer_id() && o->limits().requires_code())
-                d.set_coupon_code(presented_code(*o, basket.coupon_codes));
+        for (const v1::Offer* o : coded) {
+            if (o->offer_id() == d.offer_id()) d.set_coupon_code(presented_code(*o, basket.coupon_codes));
         }
     }
 
