@@ -671,10 +671,23 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
     *r->mutable_refund_total() = make_money(refund_total, sale->currency);
     // Points in proportion to the money refunded; the last return settles whatever is left.
     const std::int64_t net_total = sale->total;
+    // A sale paid wholly with points refunds no money: its points then follow the share of the
+    // line value that came back.
+    std::int64_t value_back = 0;
+    std::int64_t value_sold = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        value_sold += sale->lines[i].line.line_total().minor_units();
+        const auto w = std::find_if(wanted.begin(), wanted.end(), [&](const auto& x) { return x.first == i; });
+        if (w != wanted.end()) {
+            value_back += refund_share(sale->lines[i].line.line_total().minor_units(), quantity_value(w->second),
+                                       quantity_value(sale->lines[i].line.quantity()));
+        }
+    }
     auto share = [&](std::int64_t points, std::int64_t already) {
         if (everything_back) return points - already;
-        if (net_total <= 0) return std::int64_t{0};
-        return std::min(points - already, refund_share(points, refund_total, net_total));
+        if (net_total > 0) return std::min(points - already, refund_share(points, refund_total, net_total));
+        if (value_sold <= 0) return std::int64_t{0};
+        return std::min(points - already, refund_share(points, value_back, value_sold));
     };
     // An offer's use is given back when everything it touched has come back (a basket-level
     // offer: the whole sale), once.

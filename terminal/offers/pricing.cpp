@@ -206,7 +206,10 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
         case v1::Offer::kMultiBuy: {
             const auto& m = o.multi_buy();
             by_price_desc(candidates);
-            const std::uint32_t limit = m.max_applications() ? m.max_applications() : per_basket;
+            // The tighter of the offer's own cap and the per-basket limit (0 = none).
+            const std::uint32_t limit = m.max_applications() == 0 ? per_basket
+                                        : per_basket == 0         ? m.max_applications()
+                                                                  : std::min(m.max_applications(), per_basket);
             std::uint32_t groups = 0;
             for (std::size_t g = 0; g + m.units() <= candidates.size(); g += m.units()) {
                 if (limit && groups >= limit) break;
@@ -286,7 +289,8 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
             for (const Unit& u : units)
                 spend += room(u);
             by_price_desc(candidates);
-            for (std::size_t k = 0; k < candidates.size() && k < f.max_units(); ++k) {
+            const std::size_t max_units = per_basket ? std::min(f.max_units(), per_basket) : f.max_units();
+            for (std::size_t k = 0; k < candidates.size() && k < max_units; ++k) {
                 if (spend - app.saving - room(units[candidates[k]]) < f.min_spend().minor_units()) break;
                 take(candidates[k], room(units[candidates[k]]));
             }
@@ -317,8 +321,17 @@ struct Solution {
     std::vector<std::string> order;  // offer ids, for the tie-break
 };
 
+// Largest saving; then the offers head office ranked higher (Stacking.priority, summed); then
+// fewer offers; then the alphabetically first sequence of offer ids.
 bool better(const Solution& a, const Solution& b) {
     if (a.saving != b.saving) return a.saving > b.saving;
+    auto priority = [](const Solution& s) {
+        std::int64_t sum = 0;
+        for (const auto& app : s.applications)
+            sum += app.offer->stacking().priority();
+        return sum;
+    };
+    if (priority(a) != priority(b)) return priority(a) > priority(b);
     if (a.applications.size() != b.applications.size()) return a.applications.size() < b.applications.size();
     return a.order < b.order;
 }
@@ -360,7 +373,10 @@ void assign_per_unit(const std::vector<const v1::Offer*>& offers, std::vector<Un
                 for (const v1::Offer* o : reaching) {
                     if (o->stacking().stacks_on_item_discounts()) continue;
                     const std::int64_t saving = saving_on(*o, unit);
-                    if (saving > best_saving) {
+                    // Equal savings: the higher priority, then the first offer id (reaching is in id order).
+                    const bool tie_won = best != nullptr && saving == best_saving &&
+                                         o->stacking().priority() > best->stacking().priority();
+                    if (saving > best_saving || tie_won) {
                         best = o;
                         best_saving = saving;
                     }

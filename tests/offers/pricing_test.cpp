@@ -551,6 +551,17 @@ TEST_CASE("review cases: redemption capped, exact codes, points offers and group
     CHECK(run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, coffees).discounts.empty());
     coffees[0] = line(1, "COFFEE", "hot", 9, 250);  // 22.50: one free leaves 20.00
     CHECK(run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, coffees).discounts["FREECOF"] == 250);
+    // Equal savings: the offer head office ranked higher wins.
+    auto ranked = run(
+        {R"({"offerId":"A10","receiptText":"a","percentOff":{"items":{"gtins":["M"]},"basisPoints":1000},"targeting":{"audience":"AUDIENCE_EVERYONE"}})",
+         R"({"offerId":"B10","receiptText":"b","percentOff":{"items":{"gtins":["M"]},"basisPoints":1000},"stacking":{"priority":5},"targeting":{"audience":"AUDIENCE_EVERYONE"}})"},
+        k_no_card);
+    CHECK(ranked.discounts == std::map<std::string, std::int64_t>{{"B10", 36}});
+    // A per-basket limit caps a free item too.
+    auto one_free = run(
+        {R"({"offerId":"FREE3","receiptText":"free milk","freeItem":{"item":{"gtins":["M"]},"maxUnits":3},"limits":{"perBasket":1},"targeting":{"audience":"AUDIENCE_EVERYONE"}})"},
+        k_no_card);
+    CHECK(one_free.discounts["FREE3"] == 119);
     // A line of 1,001 units: offers see 1,000 of them, never the whole line as one unit.
     std::vector<v1::SaleLine> pallet{line(1, "COFFEE", "hot", 1001, 200)};
     auto bulk = run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, pallet);
