@@ -694,59 +694,18 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
               [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
 
     // 2. Item level: components of offers sharing units or an exclusivity group.
-    std::vector<const v1::Offer*> item;
+    std::vector<const v1::Offer*> all_item;
     for (const v1::Offer* o : live) {
-        if (is_item_level(*o)) item.push_back(o);
+        if (is_item_level(*o)) all_item.push_back(o);
     }
-    std::vector<std::size_t> parent(item.size());
-    std::iota(parent.begin(), parent.end(), 0);
-    auto find = [&](std::size_t x) {
-        while (parent[x] != x)
-            x = parent[x] = parent[parent[x]];
-        return x;
-    };
     Reach reach;
     const LineMap map(lines);
-    for (const v1::Offer* o : item)
+    for (const v1::Offer* o : all_item)
         reach.emplace(o, reachable(*o, line_units, map));
-    std::map<std::size_t, std::size_t> unit_owner;
-    std::map<std::string, std::size_t> group_owner;
-    for (std::size_t k = 0; k < item.size(); ++k) {
-        for (std::size_t u : reach.at(item[k])) {
-            auto [it, fresh] = unit_owner.emplace(u, k);
-            if (!fresh) parent[find(k)] = find(it->second);
-        }
-        const std::string& group = item[k]->stacking().exclusivity_group();
-        if (!group.empty()) {
-            auto [it, fresh] = group_owner.emplace(group, k);
-            if (!fresh) parent[find(k)] = find(it->second);
-        }
-    }
-    std::map<std::size_t, std::vector<const v1::Offer*>> components;
-    for (std::size_t k = 0; k < item.size(); ++k)
-        components[find(k)].push_back(item[k]);
-    std::set<std::string> groups_used;
-    for (auto& [root, offers] : components) {
-        (void)root;
-        Solution s = solve_component(offers, units, lines, subtotal, reach);
-        for (const Application& app : s.applications) {
-            commit(app, units);
-            priced.discounts.push_back(discount_line(app, units, lines, basket.currency));
-            const std::string& group = app.offer->stacking().exclusivity_group();
-            if (!group.empty()) groups_used.insert(group);
-        }
-    }
-    std::int64_t item_discounts = 0;
-    for (const auto& d : priced.discounts)
-        item_discounts += d.amount().minor_units();
-
-    // 3. Basket level, on what is left; the largest saving first.
-    std::int64_t left = subtotal - item_discounts;
-    std::vector<std::pair<std::int64_t, const v1::Offer*>> basket_offers;
     const bool any_uncovered = std::any_of(uncovered.begin(), uncovered.end(), [](std::int64_t v) { return v > 0; });
-    auto spend_on = [&](const v1::ItemSelector& s) {
+    auto spend_on = [&](const std::vector<Unit>& state, const v1::ItemSelector& s) {
         std::int64_t spend = 0;
-        for (const Unit& u : units) {
+        for (const Unit& u : state) {
             if (matches(s, lines[u.line])) spend += room(u);
         }
         if (any_uncovered) {
@@ -756,39 +715,122 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         }
         return spend;
     };
-    for (const v1::Offer* o : live) {
-        if (!is_basket_level(*o)) continue;
-        std::int64_t saving = 0;
-        if (o->has_percent_off()) {
-            saving = percent_of(left, o->percent_off().basis_points());
-            if (o->percent_off().max_discount().minor_units() > 0)
-                saving = std::min(saving, o->percent_off().max_discount().minor_units());
-        } else if (o->has_amount_off()) {
-            saving = o->amount_off().amount().minor_units();
-        } else if (o->has_basket_threshold()) {
-            const auto& t = o->basket_threshold();
-            const std::int64_t spend = spend_on(t.qualifying());
-            if (spend >= t.min_spend().minor_units()) {
-                saving = t.has_amount_off() ? t.amount_off().minor_units() : percent_of(spend, t.basis_points_off());
+
+    // Steps 2 and 3 as one pass, leaving out the item-level offers of `excluded` groups.
+    struct MoneyPass {
+        std::vector<v1::DiscountLine> discounts;
+        std::vector<Unit> units;
+        std::set<std::string> groups_used;
+        std::set<std::string> blocked;  // groups where item-level offers kept out a basket-level one
+        std::int64_t item_discounts = 0;
+        std::int64_t left = 0;
+        std::int64_t total = 0;
+    };
+    const std::vector<Unit> start_units = units;
+    auto money = [&](const std::set<std::string>& excluded) {
+        MoneyPass pass;
+        pass.units = start_units;
+        std::vector<const v1::Offer*> item;
+        for (const v1::Offer* o : all_item) {
+            if (!excluded.count(o->stacking().exclusivity_group())) item.push_back(o);
+        }
+        std::vector<std::size_t> parent(item.size());
+        std::iota(parent.begin(), parent.end(), 0);
+        auto find = [&](std::size_t x) {
+            while (parent[x] != x)
+                x = parent[x] = parent[parent[x]];
+            return x;
+        };
+        std::map<std::size_t, std::size_t> unit_owner;
+        std::map<std::string, std::size_t> group_owner;
+        for (std::size_t k = 0; k < item.size(); ++k) {
+            for (std::size_t u : reach.at(item[k])) {
+                auto [it, fresh] = unit_owner.emplace(u, k);
+                if (!fresh) parent[find(k)] = find(it->second);
+            }
+            const std::string& group = item[k]->stacking().exclusivity_group();
+            if (!group.empty()) {
+                auto [it, fresh] = group_owner.emplace(group, k);
+                if (!fresh) parent[find(k)] = find(it->second);
             }
         }
-        if (saving > 0) basket_offers.emplace_back(saving, o);
+        std::map<std::size_t, std::vector<const v1::Offer*>> components;
+        for (std::size_t k = 0; k < item.size(); ++k)
+            components[find(k)].push_back(item[k]);
+        std::set<std::string> item_groups;
+        for (auto& [root, offers] : components) {
+            (void)root;
+            Solution solution = solve_component(offers, pass.units, lines, subtotal, reach);
+            for (const Application& app : solution.applications) {
+                commit(app, pass.units);
+                pass.discounts.push_back(discount_line(app, pass.units, lines, basket.currency));
+                pass.item_discounts += app.saving;
+                const std::string& group = app.offer->stacking().exclusivity_group();
+                if (!group.empty()) {
+                    pass.groups_used.insert(group);
+                    item_groups.insert(group);
+                }
+            }
+        }
+
+        // 3. Basket level, on what is left; the largest saving first.
+        pass.left = subtotal - pass.item_discounts;
+        std::vector<std::pair<std::int64_t, const v1::Offer*>> basket_offers;
+        for (const v1::Offer* o : live) {
+            if (!is_basket_level(*o)) continue;
+            std::int64_t saving = 0;
+            if (o->has_percent_off()) {
+                saving = percent_of(pass.left, o->percent_off().basis_points());
+                if (o->percent_off().max_discount().minor_units() > 0) {
+                    saving = std::min(saving, o->percent_off().max_discount().minor_units());
+                }
+            } else if (o->has_amount_off()) {
+                saving = o->amount_off().amount().minor_units();
+            } else if (o->has_basket_threshold()) {
+                const auto& t = o->basket_threshold();
+                const std::int64_t spend = spend_on(pass.units, t.qualifying());
+                if (spend >= t.min_spend().minor_units()) {
+                    saving =
+                        t.has_amount_off() ? t.amount_off().minor_units() : percent_of(spend, t.basis_points_off());
+                }
+            }
+            if (saving > 0) basket_offers.emplace_back(saving, o);
+        }
+        std::stable_sort(basket_offers.begin(), basket_offers.end(),
+                         [](const auto& x, const auto& y) { return x.first > y.first; });
+        for (const auto& [saving, o] : basket_offers) {
+            const std::string& group = o->stacking().exclusivity_group();
+            if (!group.empty() && pass.groups_used.count(group)) {
+                if (item_groups.count(group)) pass.blocked.insert(group);
+                continue;
+            }
+            const std::int64_t amount = std::min(saving, pass.left);
+            if (amount <= 0) break;
+            v1::DiscountLine d;
+            d.set_offer_id(o->offer_id());
+            d.set_receipt_text(o->receipt_text());
+            *d.mutable_amount() = make_money(amount, basket.currency);
+            pass.discounts.push_back(std::move(d));
+            pass.left -= amount;
+            if (!group.empty()) pass.groups_used.insert(group);
+        }
+        pass.total = subtotal - pass.left;
+        return pass;
+    };
+    // An exclusivity group holds one offer: where item-level offers took a group a basket-level
+    // offer also belongs to, the basket is priced again without them, and the better outcome for
+    // the shopper is kept.
+    MoneyPass chosen = money({});
+    const std::set<std::string> contested = chosen.blocked;
+    for (const std::string& group : contested) {
+        MoneyPass alternative = money({group});
+        if (alternative.total > chosen.total) chosen = std::move(alternative);
     }
-    std::stable_sort(basket_offers.begin(), basket_offers.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [saving, o] : basket_offers) {
-        const std::string& group = o->stacking().exclusivity_group();
-        if (!group.empty() && groups_used.count(group)) continue;
-        const std::int64_t amount = std::min(saving, left);
-        if (amount <= 0) break;
-        v1::DiscountLine d;
-        d.set_offer_id(o->offer_id());
-        d.set_receipt_text(o->receipt_text());
-        *d.mutable_amount() = make_money(amount, basket.currency);
-        priced.discounts.push_back(std::move(d));
-        left -= amount;
-        if (!group.empty()) groups_used.insert(group);
-    }
+    priced.discounts = std::move(chosen.discounts);
+    units = std::move(chosen.units);
+    std::set<std::string> groups_used = std::move(chosen.groups_used);
+    std::int64_t left = chosen.left;
+    const std::int64_t item_discounts = chosen.item_discounts;
 
     // A single-use code is recorded on the discount it unlocked (the sale spends it).
     std::vector<const v1::Offer*> coded;
@@ -851,7 +893,8 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
                 bonus = base_points(paid_on_lines, tier, context) *
                         (o->points_multiplier().multiplier_percent() - 100) / 100;
             } else if (o->has_basket_threshold() && o->basket_threshold().has_bonus_points()) {
-                if (spend_on(o->basket_threshold().qualifying()) >= o->basket_threshold().min_spend().minor_units()) {
+                if (spend_on(units, o->basket_threshold().qualifying()) >=
+                    o->basket_threshold().min_spend().minor_units()) {
                     bonus = o->basket_threshold().bonus_points();
                 }
             }

@@ -280,12 +280,12 @@ TEST_CASE("best deal, stacking and exclusivity") {
         CHECK(r.discounts["M3F2"] == 119);
         CHECK(r.discounts["BASK10"] == 84);
     }
-    SECTION("an item offer and a basket offer sharing a group: the item offer, solved first, keeps it") {
+    SECTION("an item offer (0.36) and a basket offer (1.00) sharing a group: the better one for the shopper") {
         auto r = run(
             {R"({"offerId":"P10M","receiptText":"10% off milk","percentOff":{"items":{"gtins":["M"]},"basisPoints":1000},"stacking":{"exclusivityGroup":"g"},"targeting":{"audience":"AUDIENCE_EVERYONE"}})",
              R"({"offerId":"ONE","receiptText":"1.00 off","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},"stacking":{"exclusivityGroup":"g"},"targeting":{"audience":"AUDIENCE_EVERYONE"}})"},
             k_no_card);
-        CHECK(r.discounts == std::map<std::string, std::int64_t>{{"P10M", 36}});
+        CHECK(r.discounts == std::map<std::string, std::int64_t>{{"ONE", 100}});
     }
 }
 
