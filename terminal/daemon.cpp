@@ -26,8 +26,6 @@ void raise_file_limit() {
     }
 }
 
-}  // namespace
-
 // Loads the catalog cache into the offer engine; an offer the cache holds but this release
 // cannot use is left out with an error in the log, not applied half-understood.
 void load_catalog(LocalStore& store, offers::CatalogOfferEngine& engine, const std::string& currency) {
@@ -43,6 +41,8 @@ void load_catalog(LocalStore& store, offers::CatalogOfferEngine& engine, const s
     spdlog::info("catalog: {} live offer(s)", usable.size());
     engine.load(std::move(usable), store.load_points_rules());
 }
+
+}  // namespace
 
 struct Daemon::Impl {
     explicit Impl(TerminalConfig c)

@@ -142,7 +142,7 @@ std::int64_t room(const Unit& u) {
 using Reach = std::map<const v1::Offer*, std::vector<std::size_t>>;
 
 Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
-                  std::int64_t spend_so_far, const Reach& reach) {
+                  const Reach& reach) {
     Application app;
     app.offer = &o;
     const bool stacks = o.stacking().stacks_on_item_discounts();
@@ -284,7 +284,6 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
         case v1::Offer::kFreeItem: {
             // The spend that earns the free item is what is left to pay, without the item itself.
             const auto& f = o.free_item();
-            (void)spend_so_far;
             std::int64_t spend = 0;
             for (const Unit& u : units)
                 spend += room(u);
@@ -417,14 +416,13 @@ void assign_per_unit(const std::vector<const v1::Offer*>& offers, std::vector<Un
 // Applies the group offers in this order, each taking what it can of what is left, then gives
 // the remaining units to the per-unit offers.
 Solution run_in_order(const std::vector<const v1::Offer*>& offers, const std::vector<const v1::Offer*>& unit_offers,
-                      std::vector<Unit> units, const std::vector<v1::SaleLine>& lines, std::int64_t subtotal,
-                      const Reach& reach) {
+                      std::vector<Unit> units, const std::vector<v1::SaleLine>& lines, const Reach& reach) {
     Solution s;
     std::set<std::string> groups;
     for (const v1::Offer* o : offers) {
         const std::string& group = o->stacking().exclusivity_group();
         if (!group.empty() && groups.count(group)) continue;
-        Application app = apply(*o, units, lines, subtotal, reach);
+        Application app = apply(*o, units, lines, reach);
         if (app.saving <= 0) continue;
         commit(app, units);
         if (!group.empty()) groups.insert(group);
@@ -439,7 +437,7 @@ Solution run_in_order(const std::vector<const v1::Offer*>& offers, const std::ve
 }
 
 Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Unit>& units,
-                         const std::vector<v1::SaleLine>& lines, std::int64_t subtotal, const Reach& reach) {
+                         const std::vector<v1::SaleLine>& lines, const Reach& reach) {
     std::sort(all.begin(), all.end(),
               [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
     std::vector<const v1::Offer*> offers;       // offers whose saving depends on which units they get together
@@ -478,7 +476,7 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
                 for (std::size_t k = 0; k < touched.size(); ++k)
                     split[touched[k]].reserved = (mask >> k & 1U) == 0;
                 do {
-                    consider(run_in_order(offers, unit_offers, split, lines, subtotal, reach));
+                    consider(run_in_order(offers, unit_offers, split, lines, reach));
                 } while (std::next_permutation(offers.begin(), offers.end(), by_id));
             }
             return best;
@@ -489,9 +487,9 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
         Solution unit_first;
         assign_per_unit(unit_offers, after_units, reach, unit_first);
         do {
-            consider(run_in_order(offers, unit_offers, units, lines, subtotal, reach));
+            consider(run_in_order(offers, unit_offers, units, lines, reach));
             if (unit_offers.empty()) continue;
-            Solution s = run_in_order(offers, {}, after_units, lines, subtotal, reach);
+            Solution s = run_in_order(offers, {}, after_units, lines, reach);
             s.saving += unit_first.saving;
             s.applications.insert(s.applications.begin(), unit_first.applications.begin(),
                                   unit_first.applications.end());
@@ -500,7 +498,7 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
         } while (std::next_permutation(offers.begin(), offers.end(), by_id));
         if (all.size() <= 8 && !unit_offers.empty()) {
             do {
-                consider(run_in_order(all, {}, units, lines, subtotal, reach));
+                consider(run_in_order(all, {}, units, lines, reach));
             } while (std::next_permutation(all.begin(), all.end(), by_id));
         }
         return best;
@@ -518,7 +516,7 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
     };
     std::vector<Entry> heap;
     for (std::size_t k = 0; k < offers.size(); ++k) {
-        const std::int64_t saving = apply(*offers[k], state, lines, subtotal, reach).saving;
+        const std::int64_t saving = apply(*offers[k], state, lines, reach).saving;
         if (saving > 0) heap.emplace_back(saving, k);
     }
     std::make_heap(heap.begin(), heap.end(), order);
@@ -528,7 +526,7 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
         heap.pop_back();
         const std::string& group = offers[k]->stacking().exclusivity_group();
         if (!group.empty() && groups.count(group)) continue;
-        Application app = apply(*offers[k], state, lines, subtotal, reach);
+        Application app = apply(*offers[k], state, lines, reach);
         if (app.saving <= 0) continue;
         if (!heap.empty() && app.saving < bound && app.saving < heap.front().first) {
             heap.emplace_back(app.saving, k);  // no longer the best: put it back with its true saving
@@ -760,7 +758,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         std::set<std::string> item_groups;
         for (auto& [root, offers] : components) {
             (void)root;
-            Solution solution = solve_component(offers, pass.units, lines, subtotal, reach);
+            Solution solution = solve_component(offers, pass.units, lines, reach);
             for (const Application& app : solution.applications) {
                 commit(app, pass.units);
                 pass.discounts.push_back(discount_line(app, pass.units, lines, basket.currency));

@@ -105,6 +105,20 @@ void read_quantity(const sqlite::Statement& stmt, int units_index, v1::Quantity&
     }
 }
 
+// A sale line from a row whose first eight columns are line_no, gtin, description, department,
+// units, weight_grams, unit_price, line_total (sale_lines and open_basket_lines alike).
+void read_sale_line(const sqlite::Statement& row, const std::string& currency, v1::SaleLine& line) {
+    line.set_line_no(static_cast<std::uint32_t>(row.column_int64(0)));
+    line.set_gtin(row.column_text(1));
+    line.set_description(row.column_text(2));
+    line.set_department(row.column_text(3));
+    read_quantity(row, 4, *line.mutable_quantity());
+    line.mutable_unit_price()->set_minor_units(row.column_int64(6));
+    line.mutable_unit_price()->set_currency(currency);
+    line.mutable_line_total()->set_minor_units(row.column_int64(7));
+    line.mutable_line_total()->set_currency(currency);
+}
+
 }  // namespace
 
 std::int64_t to_unix_ms(Clock::time_point t) {
@@ -405,16 +419,7 @@ std::optional<StoredSale> LocalStore::find_sale(const std::string& sale_id) {
     lines.bind(1, sale_id);
     while (lines.step()) {
         StoredSaleLine& stored = sale.lines.emplace_back();
-        v1::SaleLine& line = stored.line;
-        line.set_line_no(static_cast<std::uint32_t>(lines.column_int64(0)));
-        line.set_gtin(lines.column_text(1));
-        line.set_description(lines.column_text(2));
-        line.set_department(lines.column_text(3));
-        read_quantity(lines, 4, *line.mutable_quantity());
-        line.mutable_unit_price()->set_minor_units(lines.column_int64(6));
-        line.mutable_unit_price()->set_currency(sale.currency);
-        line.mutable_line_total()->set_minor_units(lines.column_int64(7));
-        line.mutable_line_total()->set_currency(sale.currency);
+        read_sale_line(lines, sale.currency, stored.line);
         stored.targeted_discount = lines.column_int64(8);
         stored.returned_quantity = lines.column_int64(9);
         stored.refunded = lines.column_int64(10);
@@ -588,16 +593,7 @@ std::optional<OpenBasket> LocalStore::open_basket() {
         "SELECT line_no, gtin, description, department, units, weight_grams, unit_price, line_total "
         "FROM open_basket_lines ORDER BY line_no");
     while (lines.step()) {
-        v1::SaleLine& line = basket.lines.emplace_back();
-        line.set_line_no(static_cast<std::uint32_t>(lines.column_int64(0)));
-        line.set_gtin(lines.column_text(1));
-        line.set_description(lines.column_text(2));
-        line.set_department(lines.column_text(3));
-        read_quantity(lines, 4, *line.mutable_quantity());
-        line.mutable_unit_price()->set_minor_units(lines.column_int64(6));
-        line.mutable_unit_price()->set_currency(basket.currency);
-        line.mutable_line_total()->set_minor_units(lines.column_int64(7));
-        line.mutable_line_total()->set_currency(basket.currency);
+        read_sale_line(lines, basket.currency, basket.lines.emplace_back());
     }
     return basket;
 }
