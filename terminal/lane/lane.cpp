@@ -979,7 +979,7 @@ void Lane::import_offers(const v1::ImportOffers& request, v1::PosResponse& respo
     auto* imported = response.mutable_offers_imported();
     imported->set_added_or_changed(static_cast<std::uint32_t>(offers.size()));
     imported->set_removed(static_cast<std::uint32_t>(removed.size()));
-    imported->set_live(static_cast<std::uint32_t>(store_.load_offers().size()));
+    imported->set_live(static_cast<std::uint32_t>(store_.offer_count()));
     imported->set_points_rules(delta.has_points_rules());
     spdlog::info("offers imported: {} added or changed, {} removed, {} live", offers.size(), removed.size(),
                  imported->live());

@@ -74,7 +74,7 @@ std::optional<std::string> normalize_email(std::string_view email) {
 }
 
 std::int64_t CustomerDirectory::pending_redemptions(const std::string& customer_id) {
-    const std::uint64_t acked = store_.outbox_stats().acked_through;
+    const std::uint64_t acked = store_.acked_through();
     auto& db = store_.database();
     auto& sum = db.cached("SELECT coalesce(sum(points_redeemed), 0) FROM sales WHERE customer_id = ? AND sequence > ?");
     sum.bind(1, customer_id).bind(2, static_cast<std::int64_t>(acked));

@@ -490,21 +490,30 @@ void LocalStore::mark_acked(std::uint64_t through_sequence, Clock::time_point at
 }
 
 std::size_t LocalStore::prune_acked(Clock::time_point cutoff) {
-    const std::uint64_t acked_through = outbox_stats().acked_through;
+    const std::uint64_t acked = acked_through();
     sqlite::Transaction tx(db_);
     db_.cached("DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?").bind(1, to_unix_ms(cutoff)).run();
     const auto pruned = static_cast<std::size_t>(db_.changes());
     // Sales and returns past retention go too, once head office holds their events.
     db_.cached("DELETE FROM sales WHERE completed_at < ? AND sequence <= ?")
         .bind(1, to_unix_ms(cutoff))
-        .bind(2, static_cast<std::int64_t>(acked_through))
+        .bind(2, static_cast<std::int64_t>(acked))
         .run();
     db_.cached("DELETE FROM returns WHERE returned_at < ? AND sequence <= ?")
         .bind(1, to_unix_ms(cutoff))
-        .bind(2, static_cast<std::int64_t>(acked_through))
+        .bind(2, static_cast<std::int64_t>(acked))
         .run();
     tx.commit();
     return pruned;
+}
+
+std::uint64_t LocalStore::acked_through() {
+    // Everything below the oldest unacknowledged event is acknowledged (or pruned after it was).
+    // Two index lookups, whatever the backlog: this is on the path of every card read.
+    const auto oldest_unacked = db_.query_int64("SELECT min(sequence) FROM outbox WHERE acked_at IS NULL");
+    if (oldest_unacked) return static_cast<std::uint64_t>(*oldest_unacked) - 1;
+    return static_cast<std::uint64_t>(
+        db_.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(0));
 }
 
 OutboxStats LocalStore::outbox_stats() {
@@ -513,10 +522,12 @@ OutboxStats LocalStore::outbox_stats() {
         db_.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(0));
     stats.depth =
         static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM outbox WHERE acked_at IS NULL").value_or(0));
-    // Everything below the oldest unacknowledged event is acknowledged (or pruned after it was).
-    const auto oldest_unacked = db_.query_int64("SELECT min(sequence) FROM outbox WHERE acked_at IS NULL");
-    stats.acked_through = oldest_unacked ? static_cast<std::uint64_t>(*oldest_unacked) - 1 : stats.last_sequence;
+    stats.acked_through = acked_through();
     return stats;
+}
+
+std::size_t LocalStore::offer_count() {
+    return static_cast<std::size_t>(db_.query_int64("SELECT count(*) FROM offers").value_or(0));
 }
 
 // ---- the open basket ---------------------------------------------------------------------------------

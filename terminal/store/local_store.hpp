@@ -143,7 +143,10 @@ public:
     // Deletes events acknowledged before `cutoff`, and the sales and returns older than `cutoff`
     // whose events head office holds; returns how many events were deleted.
     std::size_t prune_acked(Clock::time_point cutoff);
+    // Counts the backlog (a scan of the unacknowledged events): for status, not hot paths.
     OutboxStats outbox_stats();
+    // The highest sequence head office acknowledged, in two index lookups.
+    std::uint64_t acked_through();
 
     // ---- the open basket -------------------------------------------------------------------------
 
@@ -169,6 +172,7 @@ public:
     void apply_offer_changes(const std::vector<v1::Offer>& offers, const std::vector<std::string>& removed,
                              const v1::PointsRules* rules);
     std::vector<v1::Offer> load_offers();
+    std::size_t offer_count();
     // A single-use code already used (here, or elsewhere as head office reported).
     bool coupon_used(const std::string& code);
     v1::PointsRules load_points_rules();
