@@ -4,6 +4,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 
@@ -32,6 +33,12 @@ struct Application {
     std::vector<Take> takes;
     std::vector<std::size_t> qualifying;  // units that earned the deal without a discount of their own
 };
+
+// Offer id order (the index hands them over in it already: checked in one pass first).
+void sort_by_id(std::vector<const v1::Offer*>& offers) {
+    const auto by_id = [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); };
+    if (!std::is_sorted(offers.begin(), offers.end(), by_id)) std::sort(offers.begin(), offers.end(), by_id);
+}
 
 bool matches(const v1::ItemSelector& s, const v1::SaleLine& line) {
     if (s.whole_basket()) return true;
@@ -72,7 +79,6 @@ bool is_basket_level(const v1::Offer& o) {
     }
 }
 
-// The units an item-level offer could touch.
 // Where each GTIN and department sits in the basket, worked out once per pricing.
 struct LineMap {
     std::unordered_map<std::string_view, std::vector<std::size_t>> by_gtin;
@@ -85,31 +91,41 @@ struct LineMap {
             by_department[lines[l].department()].push_back(l);
         }
     }
-    void add(const v1::ItemSelector& s, std::vector<char>& hit) const {
+    // The lines `s` matches, in order.
+    std::vector<std::size_t> lines_of(const v1::ItemSelector& s) const {
+        std::vector<std::size_t> hit;
+        add(s, hit);
+        return sorted_unique(std::move(hit));
+    }
+    static std::vector<std::size_t> sorted_unique(std::vector<std::size_t> v) {
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        return v;
+    }
+    // Adds the lines `s` matches to `hit` (unsorted, may repeat).
+    void add(const v1::ItemSelector& s, std::vector<std::size_t>& hit) const {
         if (s.whole_basket()) {
-            std::fill(hit.begin(), hit.end(), 1);
+            for (std::size_t l = 0; l < line_count; ++l)
+                hit.push_back(l);
             return;
         }
         for (const auto& g : s.gtins()) {
-            if (auto it = by_gtin.find(g); it != by_gtin.end()) {
-                for (std::size_t l : it->second)
-                    hit[l] = 1;
-            }
+            if (auto it = by_gtin.find(g); it != by_gtin.end())
+                hit.insert(hit.end(), it->second.begin(), it->second.end());
         }
         for (const auto& d : s.departments()) {
-            if (auto it = by_department.find(d); it != by_department.end()) {
-                for (std::size_t l : it->second)
-                    hit[l] = 1;
-            }
+            if (auto it = by_department.find(d); it != by_department.end())
+                hit.insert(hit.end(), it->second.begin(), it->second.end());
         }
     }
 };
 
-// The units an item-level offer could touch; `line_units[l]` is the range of line l's units.
+// The units an item-level offer could touch, in line order; `line_units[l]` is the range of line
+// l's units.
 std::vector<std::size_t> reachable(const v1::Offer& o,
                                    const std::vector<std::pair<std::size_t, std::size_t>>& line_units,
                                    const LineMap& map) {
-    std::vector<char> hit(map.line_count, 0);
+    std::vector<std::size_t> hit;
     switch (o.mechanic_case()) {
         case v1::Offer::kPercentOff: map.add(o.percent_off().items(), hit); break;
         case v1::Offer::kAmountOff: map.add(o.amount_off().items(), hit); break;
@@ -122,8 +138,7 @@ std::vector<std::size_t> reachable(const v1::Offer& o,
         default: break;
     }
     std::vector<std::size_t> out;
-    for (std::size_t l = 0; l < hit.size(); ++l) {
-        if (!hit[l]) continue;
+    for (std::size_t l : LineMap::sorted_unique(std::move(hit))) {
         for (std::size_t u = line_units[l].first; u < line_units[l].second; ++u)
             out.push_back(u);
     }
@@ -134,12 +149,13 @@ std::int64_t room(const Unit& u) {
     return u.price - u.discounted;
 }
 
+// The units each candidate offer could touch, worked out once per pricing.
+using Reach = std::unordered_map<const v1::Offer*, std::vector<std::size_t>>;
+
 // Applies one item-level offer to the units still open to it, the way the offer defines:
 // percent and amount off every matching unit; multi-buy in groups of the most expensive units,
 // the cheapest of each group free; buy X get Y with the cheapest eligible units as the "get";
 // free item: the most expensive matching units. `max_applications` caps groups / units.
-// The units each candidate offer could touch, worked out once per pricing.
-using Reach = std::map<const v1::Offer*, std::vector<std::size_t>>;
 
 Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
                   const Reach& reach) {
@@ -357,19 +373,25 @@ void assign_per_unit(const std::vector<const v1::Offer*>& offers, std::vector<Un
         return o.has_percent_off() ? std::min(left, percent_of(left, o.percent_off().basis_points()))
                                    : std::min(left, o.amount_off().amount().minor_units());
     };
-    std::map<std::size_t, std::vector<const v1::Offer*>> by_unit;
+    // (unit, offer) pairs by unit; for one unit, in the order of `offers` (offer id).
+    std::vector<std::pair<std::size_t, const v1::Offer*>> pairs;
     for (const v1::Offer* o : offers) {
         for (std::size_t u : reach.at(o))
-            by_unit[u].push_back(o);
+            pairs.emplace_back(u, o);
     }
+    std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (int stacking_pass = 0; stacking_pass < 2; ++stacking_pass) {
-        for (auto& [u, reaching] : by_unit) {
+        for (std::size_t first = 0, last = 0; first < pairs.size(); first = last) {
+            while (last < pairs.size() && pairs[last].first == pairs[first].first)
+                ++last;
+            const std::size_t u = pairs[first].first;
+            const auto reaching = std::span(pairs).subspan(first, last - first);
             Unit& unit = units[u];
             if (stacking_pass == 0) {
                 if (unit.exclusive) continue;
                 const v1::Offer* best = nullptr;
                 std::int64_t best_saving = 0;
-                for (const v1::Offer* o : reaching) {
+                for (const auto& [unused, o] : reaching) {
                     if (o->stacking().stacks_on_item_discounts()) continue;
                     const std::int64_t saving = saving_on(*o, unit);
                     // Equal savings: the higher priority, then the first offer id (reaching is in id order).
@@ -388,7 +410,7 @@ void assign_per_unit(const std::vector<const v1::Offer*>& offers, std::vector<Un
                 unit.discounted += best_saving;
                 unit.exclusive = true;
             } else {
-                for (const v1::Offer* o : reaching) {
+                for (const auto& [unused, o] : reaching) {
                     if (!o->stacking().stacks_on_item_discounts()) continue;
                     const std::int64_t saving = saving_on(*o, unit);
                     if (saving <= 0) continue;
@@ -436,10 +458,33 @@ Solution run_in_order(const std::vector<const v1::Offer*>& offers, const std::ve
     return s;
 }
 
+// At least what `o` would save on `units` (its exact saving for the other kinds), without the
+// allocations of apply(): the greedy search starts from these bounds.
+std::int64_t saving_bound(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
+                          const Reach& reach) {
+    const bool stacks = o.stacking().stacks_on_item_discounts();
+    std::int64_t bound = 0;
+    std::int64_t open_room = 0;
+    for (std::size_t i : reach.at(&o)) {
+        const Unit& u = units[i];
+        if (u.reserved || (!stacks && u.exclusive) || room(u) <= 0) continue;
+        open_room += room(u);
+        if (o.has_percent_off()) bound += percent_of(room(u), o.percent_off().basis_points());
+        if (o.has_amount_off() && o.amount_off().per_unit())
+            bound += std::min(room(u), o.amount_off().amount().minor_units());
+    }
+    if (o.has_percent_off()) {
+        const std::int64_t cap = o.percent_off().max_discount().minor_units();
+        return cap > 0 ? std::min(bound, cap) : bound;
+    }
+    if (o.has_amount_off())
+        return o.amount_off().per_unit() ? bound : std::min(open_room, o.amount_off().amount().minor_units());
+    return apply(o, units, lines, reach).saving;
+}
+
 Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Unit>& units,
                          const std::vector<v1::SaleLine>& lines, const Reach& reach) {
-    std::sort(all.begin(), all.end(),
-              [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
+    sort_by_id(all);
     std::vector<const v1::Offer*> offers;       // offers whose saving depends on which units they get together
     std::vector<const v1::Offer*> unit_offers;  // per-unit offers: solved unit by unit, after the others
     for (const v1::Offer* o : all)
@@ -510,13 +555,13 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
     std::vector<Unit> state = units;
     std::set<std::string> groups;
     using Entry = std::pair<std::int64_t, std::size_t>;  // (saving bound, offer index), best first
-    auto order = [&](const Entry& a, const Entry& b) {
+    auto order = [](const Entry& a, const Entry& b) {
         if (a.first != b.first) return a.first < b.first;
-        return offers[a.second]->offer_id() > offers[b.second]->offer_id();
+        return a.second > b.second;  // `offers` is in offer id order: the first id wins a tie
     };
     std::vector<Entry> heap;
     for (std::size_t k = 0; k < offers.size(); ++k) {
-        const std::int64_t saving = apply(*offers[k], state, lines, reach).saving;
+        const std::int64_t saving = saving_bound(*offers[k], state, lines, reach);
         if (saving > 0) heap.emplace_back(saving, k);
     }
     std::make_heap(heap.begin(), heap.end(), order);
@@ -528,7 +573,7 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
         if (!group.empty() && groups.count(group)) continue;
         Application app = apply(*offers[k], state, lines, reach);
         if (app.saving <= 0) continue;
-        if (!heap.empty() && app.saving < bound && app.saving < heap.front().first) {
+        if (app.saving < bound && !heap.empty() && order(Entry{app.saving, k}, heap.front())) {
             heap.emplace_back(app.saving, k);  // no longer the best: put it back with its true saving
             std::push_heap(heap.begin(), heap.end(), order);
             continue;
@@ -661,6 +706,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     PricedBasket priced;
     const auto& lines = basket.lines;
     std::vector<Unit> units;
+    units.reserve(lines.size() * 2);
     std::vector<std::pair<std::size_t, std::size_t>> line_units(lines.size());
     std::vector<std::int64_t> uncovered(lines.size(), 0);
     std::int64_t subtotal = 0;
@@ -688,8 +734,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         if (o->limits().requires_code() && presented_code(*o, basket.coupon_codes).empty()) continue;
         live.push_back(o);
     }
-    std::sort(live.begin(), live.end(),
-              [](const v1::Offer* a, const v1::Offer* b) { return a->offer_id() < b->offer_id(); });
+    sort_by_id(live);
 
     // 2. Item level: components of offers sharing units or an exclusivity group.
     std::vector<const v1::Offer*> all_item;
@@ -701,6 +746,8 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     for (const v1::Offer* o : all_item)
         reach.emplace(o, reachable(*o, line_units, map));
     const bool any_uncovered = std::any_of(uncovered.begin(), uncovered.end(), [](std::int64_t v) { return v > 0; });
+    v1::ItemSelector whole_basket;
+    whole_basket.set_whole_basket(true);
     auto spend_on = [&](const std::vector<Unit>& state, const v1::ItemSelector& s) {
         std::int64_t spend = 0;
         for (const Unit& u : state) {
@@ -739,12 +786,15 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
                 x = parent[x] = parent[parent[x]];
             return x;
         };
-        std::map<std::size_t, std::size_t> unit_owner;
+        constexpr std::size_t k_no_owner = static_cast<std::size_t>(-1);
+        std::vector<std::size_t> unit_owner(start_units.size(), k_no_owner);
         std::map<std::string, std::size_t> group_owner;
         for (std::size_t k = 0; k < item.size(); ++k) {
             for (std::size_t u : reach.at(item[k])) {
-                auto [it, fresh] = unit_owner.emplace(u, k);
-                if (!fresh) parent[find(k)] = find(it->second);
+                if (unit_owner[u] == k_no_owner)
+                    unit_owner[u] = k;
+                else
+                    parent[find(k)] = find(unit_owner[u]);
             }
             const std::string& group = item[k]->stacking().exclusivity_group();
             if (!group.empty()) {
@@ -774,6 +824,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         // 3. Basket level, on what is left; the largest saving first.
         pass.left = subtotal - pass.item_discounts;
         std::vector<std::pair<std::int64_t, const v1::Offer*>> basket_offers;
+        const std::int64_t basket_spend = spend_on(pass.units, whole_basket);
         for (const v1::Offer* o : live) {
             if (!is_basket_level(*o)) continue;
             std::int64_t saving = 0;
@@ -786,7 +837,8 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
                 saving = o->amount_off().amount().minor_units();
             } else if (o->has_basket_threshold()) {
                 const auto& t = o->basket_threshold();
-                const std::int64_t spend = spend_on(pass.units, t.qualifying());
+                const std::int64_t spend =
+                    t.qualifying().whole_basket() ? basket_spend : spend_on(pass.units, t.qualifying());
                 if (spend >= t.min_spend().minor_units()) {
                     saving =
                         t.has_amount_off() ? t.amount_off().minor_units() : percent_of(spend, t.basis_points_off());
@@ -876,10 +928,8 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
             std::int64_t bonus = 0;
             if (o->has_bonus_points()) {
                 std::int64_t matching = 0;
-                for (const auto& line : lines) {
-                    if (matches(o->bonus_points().items(), line))
-                        matching += line.quantity().has_units() ? line.quantity().units() : 1;
-                }
+                for (std::size_t l : map.lines_of(o->bonus_points().items()))
+                    matching += lines[l].quantity().has_units() ? lines[l].quantity().units() : 1;
                 if (matching > 0)
                     bonus = matching * o->bonus_points().points_per_unit() + o->bonus_points().points_per_basket();
             } else if (o->has_points_multiplier()) {

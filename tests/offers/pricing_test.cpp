@@ -287,6 +287,25 @@ TEST_CASE("best deal, stacking and exclusivity") {
             k_no_card);
         CHECK(r.discounts == std::map<std::string, std::int64_t>{{"ONE", 100}});
     }
+    SECTION("more than 8 competing offers (the greedy search): largest first, equal savings to the first id") {
+        // Ten offers in one exclusivity group on milk: G0..G8 take 5% (6 per unit, 18), G9 takes 20%
+        // (24 per unit, 72) and wins. Then the same ten at 5%: all save 18, the first id, G0, wins.
+        std::vector<std::string> offers;
+        for (int k = 0; k < 10; ++k) {
+            offers.push_back(
+                R"({"offerId":"G)" + std::to_string(k) +
+                R"(","receiptText":"milk deal","percentOff":{"items":{"gtins":["M"]},"basisPoints":)" +
+                (k == 9 ? "2000" : "500") +
+                R"(},"stacking":{"exclusivityGroup":"milk"},"targeting":{"audience":"AUDIENCE_EVERYONE"}})");
+        }
+        auto best = run(offers, k_no_card);
+        CHECK(best.discounts == std::map<std::string, std::int64_t>{{"G9", 72}});
+        offers.back() =
+            R"({"offerId":"G9","receiptText":"milk deal","percentOff":{"items":{"gtins":["M"]},"basisPoints":500},"stacking":{"exclusivityGroup":"milk"},"targeting":{"audience":"AUDIENCE_EVERYONE"}})";
+        std::reverse(offers.begin(), offers.end());  // the order they are handed over in does not matter
+        auto tie = run(offers, k_no_card);
+        CHECK(tie.discounts == std::map<std::string, std::int64_t>{{"G0", 18}});
+    }
 }
 
 TEST_CASE("targeting") {
