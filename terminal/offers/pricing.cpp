@@ -13,6 +13,9 @@
 namespace loyalty::terminal::offers {
 namespace {
 
+// Item-level offers see at most this many units of a line; the rest counts towards spend only.
+constexpr std::int64_t k_modelled_units = 1000;
+
 // One sellable unit of the basket: a unit of a counted line, or a whole weighed line.
 struct Unit {
     std::size_t line = 0;
@@ -48,14 +51,6 @@ bool matches(const v1::ItemSelector& s, const v1::SaleLine& line) {
 
 std::int64_t percent_of(std::int64_t amount, std::uint32_t basis_points) {
     return mul_div_round(amount, basis_points, 10000).value_or(0);
-}
-
-// The code presented for an offer that needs one, or empty.
-std::string presented_code(const v1::Offer& o, const std::vector<std::string>& codes) {
-    for (const auto& code : codes) {
-        if (coupon_code_for(o, code)) return code;
-    }
-    return {};
 }
 
 bool is_item_level(const v1::Offer& o) {
@@ -149,8 +144,13 @@ std::int64_t room(const Unit& u) {
     return u.price - u.discounted;
 }
 
-// The units each candidate offer could touch, worked out once per pricing.
-using Reach = std::unordered_map<const v1::Offer*, std::vector<std::size_t>>;
+// The units each candidate offer could touch, worked out once per pricing; and the basket's
+// subtotal (line totals before any discount), which a free item's minimum spend is read against.
+struct Reach {
+    std::unordered_map<const v1::Offer*, std::vector<std::size_t>> by_offer;
+    std::int64_t subtotal = 0;
+    const std::vector<std::size_t>& at(const v1::Offer* o) const { return by_offer.at(o); }
+};
 
 // Applies one item-level offer to the units still open to it, the way the offer defines:
 // percent and amount off every matching unit; multi-buy in groups of the most expensive units,
@@ -231,8 +231,8 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
                 if (limit && groups >= limit) break;
                 const std::vector<std::size_t> group(candidates.begin() + static_cast<std::ptrdiff_t>(g),
                                                      candidates.begin() + static_cast<std::ptrdiff_t>(g + m.units()));
-                app.qualifying.insert(app.qualifying.end(), group.begin(), group.end());
                 if (m.price_case() == v1::MultiBuy::kPayForUnits) {
+                    app.qualifying.insert(app.qualifying.end(), group.begin(), group.end());
                     // The cheapest (units - pay_for) of the group are free.
                     for (std::size_t k = m.pay_for_units(); k < m.units(); ++k)
                         take(group[k], room(units[group[k]]));
@@ -241,7 +241,8 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
                     for (std::size_t i : group)
                         total += room(units[i]);
                     std::int64_t off = total - m.bundle_price().minor_units();
-                    if (off <= 0) break;
+                    if (off <= 0) break;  // the bundle price saves nothing: the units stay free for others
+                    app.qualifying.insert(app.qualifying.end(), group.begin(), group.end());
                     // Spread over the group from the most expensive unit.
                     for (std::size_t i : group) {
                         const std::int64_t before = app.saving;
@@ -269,7 +270,10 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
                 return line_no(x) < line_no(y);
             });
             std::set<std::size_t> used_units;
-            const std::uint32_t limit = b.max_applications() ? b.max_applications() : per_basket;
+            // The tighter of the offer's own cap and the per-basket limit (0 = none).
+            const std::uint32_t limit = b.max_applications() == 0 ? per_basket
+                                        : per_basket == 0         ? b.max_applications()
+                                                                  : std::min(b.max_applications(), per_basket);
             std::uint32_t applied = 0;
             std::size_t bi = 0;
             while (!limit || applied < limit) {
@@ -298,15 +302,15 @@ Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std:
             break;
         }
         case v1::Offer::kFreeItem: {
-            // The spend that earns the free item is what is left to pay, without the item itself.
+            // The spend that earns the free item is the basket's subtotal without the free units'
+            // prices: the same whatever other offers take, and whatever order they are solved in.
             const auto& f = o.free_item();
-            std::int64_t spend = 0;
-            for (const Unit& u : units)
-                spend += room(u);
+            std::int64_t spend = reach.subtotal;
             by_price_desc(candidates);
             const std::size_t max_units = per_basket ? std::min(f.max_units(), per_basket) : f.max_units();
             for (std::size_t k = 0; k < candidates.size() && k < max_units; ++k) {
-                if (spend - app.saving - room(units[candidates[k]]) < f.min_spend().minor_units()) break;
+                spend -= units[candidates[k]].price;
+                if (spend < f.min_spend().minor_units()) break;
                 take(candidates[k], room(units[candidates[k]]));
             }
             break;
@@ -458,8 +462,8 @@ Solution run_in_order(const std::vector<const v1::Offer*>& offers, const std::ve
     return s;
 }
 
-// At least what `o` would save on `units` (its exact saving for the other kinds), without the
-// allocations of apply(): the greedy search starts from these bounds.
+// An upper bound of what `o` would save on `units` (its exact saving for the other kinds),
+// without the allocations of apply(): the greedy search starts from these bounds.
 std::int64_t saving_bound(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
                           const Reach& reach) {
     const bool stacks = o.stacking().stacks_on_item_discounts();
@@ -497,22 +501,20 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
         assign_per_unit(unit_offers, state, reach, s);
         return s;
     }
-    std::size_t component_units = 0;
-    for (const v1::Offer* o : all)
-        component_units = std::max(component_units, reach.at(o).size());
+    std::vector<std::size_t> touched;  // the component's units (not needed when it is too big anyway)
+    if (offers.size() <= 8) {
+        for (const v1::Offer* o : all)
+            touched.insert(touched.end(), reach.at(o).begin(), reach.at(o).end());
+        touched = LineMap::sorted_unique(std::move(touched));
+    }
     // Trying every order is kept to problems small enough to stay well under a millisecond.
-    if (offers.size() <= 8 && component_units <= 64) {
+    if (offers.size() <= 8 && touched.size() <= 64) {
         Solution best;
         bool first = true;
         auto consider = [&](Solution s) {
             if (first || better(s, best)) best = std::move(s);
             first = false;
         };
-        std::vector<std::size_t> touched;
-        for (const v1::Offer* o : all)
-            touched.insert(touched.end(), reach.at(o).begin(), reach.at(o).end());
-        std::sort(touched.begin(), touched.end());
-        touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
         if (!unit_offers.empty() && offers.size() <= 4 && touched.size() <= 8) {
             // Small mixed problems exactly: every split of the units between the group offers and
             // the per-unit offers (2^units), every order of the group offers on their side.
@@ -554,27 +556,35 @@ Solution solve_component(std::vector<const v1::Offer*> all, const std::vector<Un
     Solution s;
     std::vector<Unit> state = units;
     std::set<std::string> groups;
-    using Entry = std::pair<std::int64_t, std::size_t>;  // (saving bound, offer index), best first
+    struct Entry {
+        std::int64_t bound = 0;  // saving, or an upper bound of it
+        std::int32_t priority = 0;
+        std::size_t index = 0;  // in `offers`, which is in offer id order
+    };
+    // Largest saving first; ties to the higher priority, then to the first offer id.
     auto order = [](const Entry& a, const Entry& b) {
-        if (a.first != b.first) return a.first < b.first;
-        return a.second > b.second;  // `offers` is in offer id order: the first id wins a tie
+        if (a.bound != b.bound) return a.bound < b.bound;
+        if (a.priority != b.priority) return a.priority < b.priority;
+        return a.index > b.index;
     };
     std::vector<Entry> heap;
     for (std::size_t k = 0; k < offers.size(); ++k) {
         const std::int64_t saving = saving_bound(*offers[k], state, lines, reach);
-        if (saving > 0) heap.emplace_back(saving, k);
+        if (saving > 0) heap.push_back({saving, offers[k]->stacking().priority(), k});
     }
     std::make_heap(heap.begin(), heap.end(), order);
     while (!heap.empty()) {
         std::pop_heap(heap.begin(), heap.end(), order);
-        const auto [bound, k] = heap.back();
+        const Entry top = heap.back();
+        const std::size_t k = top.index;
         heap.pop_back();
         const std::string& group = offers[k]->stacking().exclusivity_group();
         if (!group.empty() && groups.count(group)) continue;
         Application app = apply(*offers[k], state, lines, reach);
         if (app.saving <= 0) continue;
-        if (app.saving < bound && !heap.empty() && order(Entry{app.saving, k}, heap.front())) {
-            heap.emplace_back(app.saving, k);  // no longer the best: put it back with its true saving
+        const Entry now{app.saving, top.priority, k};
+        if (app.saving < top.bound && !heap.empty() && order(now, heap.front())) {
+            heap.push_back(now);  // no longer the best: put it back with its true saving
             std::push_heap(heap.begin(), heap.end(), order);
             continue;
         }
@@ -717,7 +727,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         if (line.quantity().has_units()) {
             // Item-level offers see at most the first 1,000 units of a line (more is a pallet, not a
             // shopper's basket); the rest counts towards spend but takes no item discount.
-            const std::int64_t modelled = std::min<std::int64_t>(line.quantity().units(), 1000);
+            const std::int64_t modelled = std::min<std::int64_t>(line.quantity().units(), k_modelled_units);
             for (std::int64_t k = 0; k < modelled; ++k)
                 units.push_back({l, line.unit_price().minor_units()});
             uncovered[l] = (line.quantity().units() - modelled) * line.unit_price().minor_units();
@@ -727,11 +737,24 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         line_units[l].second = units.size();
     }
 
-    // 1. Who may have what.
+    // 1. Who may have what. A code presented unlocks one offer: the one with the longest id it
+    // names ("SAVE-10-0001" is SAVE-10's, not SAVE's).
+    auto unlocking_code = [&](const v1::Offer& o) -> std::string {
+        for (const auto& code : basket.coupon_codes) {
+            if (!coupon_code_for(o, code)) continue;
+            const bool claimed_by_longer =
+                std::any_of(candidates.begin(), candidates.end(), [&](const v1::Offer* other) {
+                    return other->limits().requires_code() && other->offer_id().size() > o.offer_id().size() &&
+                           coupon_code_for(*other, code);
+                });
+            if (!claimed_by_longer) return code;
+        }
+        return {};
+    };
     std::vector<const v1::Offer*> live;
     for (const v1::Offer* o : candidates) {
         if (!eligible(*o, basket.customer, context)) continue;
-        if (o->limits().requires_code() && presented_code(*o, basket.coupon_codes).empty()) continue;
+        if (o->limits().requires_code() && unlocking_code(*o).empty()) continue;
         live.push_back(o);
     }
     sort_by_id(live);
@@ -742,9 +765,10 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
         if (is_item_level(*o)) all_item.push_back(o);
     }
     Reach reach;
+    reach.subtotal = subtotal;
     const LineMap map(lines);
     for (const v1::Offer* o : all_item)
-        reach.emplace(o, reachable(*o, line_units, map));
+        reach.by_offer.emplace(o, reachable(*o, line_units, map));
     const bool any_uncovered = std::any_of(uncovered.begin(), uncovered.end(), [](std::int64_t v) { return v > 0; });
     v1::ItemSelector whole_basket;
     whole_basket.set_whole_basket(true);
@@ -889,7 +913,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
     }
     for (auto& d : priced.discounts) {
         for (const v1::Offer* o : coded) {
-            if (o->offer_id() == d.offer_id()) d.set_coupon_code(presented_code(*o, basket.coupon_codes));
+            if (o->offer_id() == d.offer_id()) d.set_coupon_code(unlocking_code(*o));
         }
     }
 
@@ -937,6 +961,9 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
                 for (const Unit& u : units) {
                     if (matches(o->points_multiplier().items(), lines[u.line])) paid_on_lines += room(u);
                 }
+                for (std::size_t l = 0; any_uncovered && l < lines.size(); ++l) {
+                    if (matches(o->points_multiplier().items(), lines[l])) paid_on_lines += uncovered[l];
+                }
                 if (item_value > 0) paid_on_lines = mul_div_round(paid_on_lines, left, item_value).value_or(0);
                 bonus = base_points(paid_on_lines, tier, context) *
                         (o->points_multiplier().multiplier_percent() - 100) / 100;
@@ -952,6 +979,7 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
             line.set_offer_id(o->offer_id());
             line.set_receipt_text(o->receipt_text());
             line.set_points(bonus);
+            if (o->limits().requires_code()) line.set_coupon_code(unlocking_code(*o));
             priced.points_lines.push_back(std::move(line));
             priced.points_earned += bonus;
         }
@@ -968,9 +996,17 @@ PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const 
             ++units_bought;
             spend += room(u);
         }
+        for (std::size_t l = 0; any_uncovered && l < lines.size(); ++l) {
+            if (uncovered[l] <= 0 || !matches(n.trigger(), lines[l])) continue;
+            units_bought += lines[l].quantity().units() - k_modelled_units;
+            spend += uncovered[l];
+        }
         const bool triggered = (n.trigger_units() == 0 || units_bought >= n.trigger_units()) &&
                                (!n.has_trigger_spend() || spend >= n.trigger_spend().minor_units()) && units_bought > 0;
-        if (!triggered) continue;
+        const bool already = std::any_of(priced.coupons.begin(), priced.coupons.end(), [&](const v1::IssuedCoupon& c) {
+            return c.offer_id() == n.coupon_offer_id();
+        });
+        if (!triggered || already) continue;  // one coupon per coupon offer per sale
         v1::IssuedCoupon coupon;
         coupon.set_offer_id(n.coupon_offer_id());
         coupon.set_code(n.coupon_offer_id() + "-" + context.sale_id);

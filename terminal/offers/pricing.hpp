@@ -10,10 +10,11 @@
 //   2. Item-level offers (percent / amount off items or departments, multi-buy, buy X get Y, free
 //      item). A unit takes one item-level discount unless an offer stacks_on_item_discounts; a
 //      discount never exceeds what is left of a unit's price. Offers that compete for units (or
-//      share an exclusivity group) are solved together: up to 8 by trying every order of applying
-//      them (exhaustive), more greedily (the largest saving first, repeatedly; no optimality
-//      guarantee beyond each step being the best single step). Best = largest saving; ties go to
-//      fewer offers, then to the alphabetically first offer ids.
+//      share an exclusivity group) are solved together (docs/offers.md "Best deal"): per-unit
+//      offers unit by unit; small problems exactly; up to 8 group offers over every order of
+//      applying them; more greedily (largest saving first, repeatedly; not guaranteed optimal).
+//      Best = largest saving; ties go to the higher summed Stacking.priority, then to fewer
+//      offers, then to the alphabetically first offer ids.
 //   3. Basket-level offers (whole-basket percent / amount, thresholds on spend after item-level
 //      discounts), largest saving first, never taking the basket below zero; one per
 //      exclusivity group.

@@ -251,11 +251,22 @@ void LocalStore::insert_sale_rows(const v1::Event& event) {
                 .run();
         }
     }
-    // A single-use code is spent with the sale that used it.
-    for (const v1::DiscountLine& discount : sale.discounts()) {
-        if (discount.coupon_code().empty()) continue;
+    for (const v1::PointsLine& line : sale.points().lines()) {
+        if (line.offer_id().empty()) continue;
+        db_.cached("INSERT OR IGNORE INTO sale_points_offers (sale_id, offer_id) VALUES (?, ?)")
+            .bind_all(sale.sale_id(), line.offer_id())
+            .run();
+    }
+    // A single-use code is spent with the sale that used it, for a discount or for points.
+    std::vector<std::string> codes;
+    for (const v1::DiscountLine& discount : sale.discounts())
+        codes.push_back(discount.coupon_code());
+    for (const v1::PointsLine& line : sale.points().lines())
+        codes.push_back(line.coupon_code());
+    for (const std::string& code : codes) {
+        if (code.empty()) continue;
         db_.cached("INSERT OR IGNORE INTO revoked_codes (code, revoked_at) VALUES (?, ?)")
-            .bind(1, discount.coupon_code())
+            .bind(1, code)
             .bind(2, to_unix_ms(Clock::now()))
             .run();
     }
@@ -439,6 +450,16 @@ std::optional<StoredSale> LocalStore::find_sale(const std::string& sale_id) {
             sale.offers.back().second.push_back(static_cast<std::uint32_t>(discounts.column_int64(1)));
     }
     discounts.reset();
+    // A points offer touched no line of its own: its use comes back with the whole sale.
+    auto& points_offers = db_.cached("SELECT offer_id FROM sale_points_offers WHERE sale_id = ? ORDER BY offer_id");
+    points_offers.bind(1, sale_id);
+    while (points_offers.step()) {
+        std::string offer = points_offers.column_text(0);
+        const bool listed = std::any_of(sale.offers.begin(), sale.offers.end(),
+                                        [&](const auto& entry) { return entry.first == offer; });
+        if (!listed) sale.offers.emplace_back(std::move(offer), std::vector<std::uint32_t>{});
+    }
+    points_offers.reset();
     auto& restored =
         db_.cached("SELECT restored_offers FROM returns WHERE original_sale_id = ? AND restored_offers <> ''");
     restored.bind(1, sale_id);

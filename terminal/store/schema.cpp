@@ -212,12 +212,22 @@ CREATE TABLE points_rules (
 ALTER TABLE returns ADD COLUMN restored_offers TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<sqlite::Migration, 5> k_migrations{{
+// The points offers a sale used, so a return can give their per-customer use back.
+constexpr std::string_view k_v6_points_offers = R"sql(
+CREATE TABLE sale_points_offers (
+    sale_id  TEXT NOT NULL REFERENCES sales (sale_id) ON DELETE CASCADE,
+    offer_id TEXT NOT NULL,
+    PRIMARY KEY (sale_id, offer_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<sqlite::Migration, 6> k_migrations{{
     {1, "sales, lines, discounts, tenders and the outbox", k_v1_sales_and_outbox},
     {2, "the open basket and returns", k_v2_open_basket_and_returns},
     {3, "customer, offer and catalog caches", k_v3_catalog_cache},
     {4, "sale, return and customer numbers; coupon codes in the open basket", k_v4_receipt_numbers},
     {5, "points rules", k_v5_points_rules},
+    {6, "points offers used by each sale", k_v6_points_offers},
 }};
 
 }  // namespace

@@ -90,10 +90,16 @@ TEST_CASE("points redeemed and earned, and a per-customer limit given back by a 
     rules.set_min_redemption_points(100);
     engine.load(
         {offer(
-            R"({"offerId":"BAKERY-10","receiptText":"10% off bakery","percentOff":{"items":{"departments":["bakery"]},"basisPoints":1000},
+             R"({"offerId":"BAKERY-10","receiptText":"10% off bakery","percentOff":{"items":{"departments":["bakery"]},"basisPoints":1000},
+                          "targeting":{"audience":"AUDIENCE_MEMBERS"},"limits":{"perCustomer":1}})"),
+         offer(
+             R"({"offerId":"BONUS","receiptText":"25 bonus points","bonusPoints":{"items":{"gtins":["B"]},"pointsPerUnit":"25"},
                           "targeting":{"audience":"AUDIENCE_MEMBERS"},"limits":{"perCustomer":1}})")},
         rules);
     Lane lane(config, store, engine);
+    auto uses = [&] {
+        return store.database().query_int64("SELECT sum(uses) FROM offer_redemptions WHERE customer_id = 'C1'");
+    };
     auto send = [&](const std::string& json) {
         v1::PosRequest request;
         REQUIRE(google::protobuf::util::JsonStringToMessage(json, &request).ok());
@@ -111,12 +117,12 @@ TEST_CASE("points redeemed and earned, and a per-customer limit given back by a 
     view = send(R"({"redeemPoints":{"points":"200"}})").basket();
     CHECK(view.totals().payable().minor_units() == 1000 - 100 - 200);
     CHECK(view.points().redeemed() == 200);
-    CHECK(view.points().earned() == 7);  // floor(7.00)
-    CHECK(view.points().balance_after() == 1000 - 200 + 7);
+    CHECK(view.points().earned() == 7 + 25);  // floor(7.00), and the bonus
+    CHECK(view.points().balance_after() == 1000 - 200 + 7 + 25);
     const auto done =
         send(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"700"}}]}})");
     REQUIRE(done.has_sale_completed());
-    CHECK(store.database().query_int64("SELECT uses FROM offer_redemptions WHERE customer_id = 'C1'") == 1);
+    CHECK(uses() == 2);  // the discount and the points offer
 
     // The limit is used: the next basket does not get the offer, and the pending redemption lowers what is available.
     send(R"({"beginBasket":{"cashierId":"C-1"}})");
@@ -130,9 +136,9 @@ TEST_CASE("points redeemed and earned, and a per-customer limit given back by a 
     const auto back = send(R"({"returnSale":{"originalSaleId":"S0042-T03-000001"}})");
     REQUIRE(back.has_return_completed());
     CHECK(back.return_completed().refund_total().minor_units() == 700);
-    CHECK(back.return_completed().points_reversed() == 7);
+    CHECK(back.return_completed().points_reversed() == 7 + 25);
     CHECK(back.return_completed().points_given_back() == 200);
-    CHECK(store.database().query_int64("SELECT uses FROM offer_redemptions WHERE customer_id = 'C1'") == 0);
+    CHECK(uses() == 0);  // both given back, the points offer's too
     send(R"({"beginBasket":{"cashierId":"C-1"}})");
     send(R"({"identifyCard":{"cardText":"6036000000000013"}})");
     CHECK(send(item).basket().discounts(0).offer_id() == "BAKERY-10");

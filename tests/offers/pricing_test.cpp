@@ -586,3 +586,93 @@ TEST_CASE("review cases: redemption capped, exact codes, points offers and group
     auto bulk = run({free_coffee}, k_no_card, "2026-11-22 15:30:00", 0, {}, {}, pallet);
     CHECK(bulk.discounts["FREECOF"] == 200);
 }
+
+TEST_CASE("second review cases: bundles that save nothing, limits, code prefixes, long lines, free items, ranks") {
+    const std::string everyone = R"("targeting":{"audience":"AUDIENCE_EVERYONE"})";
+    SECTION("a bundle price that saves nothing leaves the units to other offers (greedy path, 72 units)") {
+        // M: any two of department D for 5.00: 35 pairs of P at 4.00 save 3.00 each = 105.00; the two Q
+        // at 2.00 would cost more as a bundle, so they stay open and N takes 10% of each: 20 + 20.
+        std::vector<v1::SaleLine> lines{line(1, "P", "D", 70, 400), line(2, "Q", "D", 2, 200)};
+        auto r = run(
+            {R"({"offerId":"M","receiptText":"2 for 5","multiBuy":{"items":{"departments":["D"]},"units":2,"bundlePrice":{"minorUnits":"500"}},)" +
+                 everyone + "}",
+             R"({"offerId":"N","receiptText":"10% Q","percentOff":{"items":{"gtins":["Q"]},"basisPoints":1000},)" +
+                 everyone + "}"},
+            k_no_card, "2026-11-22 15:30:00", 0, {}, {}, lines);
+        CHECK(r.discounts == std::map<std::string, std::int64_t>{{"M", 10500}, {"N", 40}});
+    }
+    SECTION("buy X get Y: the tighter of max applications (3) and the per-basket limit (1)") {
+        std::vector<v1::SaleLine> lines{line(1, "T", "D", 6, 100)};
+        auto r = run(
+            {R"({"offerId":"BOGO","receiptText":"bogof","buyXGetY":{"buy":{"gtins":["T"]},"buyUnits":1,"get":{"gtins":["T"]},"getUnits":1,"getBasisPointsOff":10000,"maxApplications":3},"limits":{"perBasket":1},)" +
+             everyone + "}"},
+            k_no_card, "2026-11-22 15:30:00", 0, {}, {}, lines);
+        CHECK(r.discounts == std::map<std::string, std::int64_t>{{"BOGO", 100}});
+    }
+    SECTION("a code unlocks only the offer with the longest id it names") {
+        const std::string save =
+            R"({"offerId":"SAVE","receiptText":"save","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},"limits":{"requiresCode":true},)" +
+            everyone + "}";
+        const std::string save10 =
+            R"({"offerId":"SAVE-10","receiptText":"save 10","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"200"}},"limits":{"requiresCode":true},)" +
+            everyone + "}";
+        auto r = run({save, save10}, k_no_card, "2026-11-22 15:30:00", 0, {"SAVE-10-0001"});
+        CHECK(r.discounts == std::map<std::string, std::int64_t>{{"SAVE-10", 200}});
+        auto both = run({save, save10}, k_no_card, "2026-11-22 15:30:00", 0, {"SAVE-10-0001", "SAVE-0002"});
+        CHECK(both.discounts == std::map<std::string, std::int64_t>{{"SAVE", 100}, {"SAVE-10", 200}});
+    }
+    SECTION("a single-use code that unlocks points is on the points line, so the sale spends it") {
+        auto r = run(
+            {R"({"offerId":"BP","receiptText":"bonus","bonusPoints":{"items":{"gtins":["B"]},"pointsPerUnit":"50"},"limits":{"requiresCode":true},"targeting":{"audience":"AUDIENCE_MEMBERS"}})"},
+            k_known, "2026-11-22 15:30:00", 0, {"BP-7"});
+        REQUIRE(r.priced.points_lines.size() == 1);
+        CHECK(r.priced.points_lines[0].offer_id() == "BP");
+        CHECK(r.priced.points_lines[0].coupon_code() == "BP-7");
+    }
+    SECTION("units past the first 1,000 of a line count towards multipliers and coupon triggers") {
+        // 1,500 x 1.00 = 1,500.00 paid: 1,500 base points, and 1,500 more at 200%.
+        std::vector<v1::SaleLine> lines{line(1, "R", "rice", 1500, 100)};
+        v1::PointsRules rules;
+        rules.set_points_per_currency_unit(1);
+        auto r = run(
+            {R"({"offerId":"X2","receiptText":"double","pointsMultiplier":{"items":{"gtins":["R"]},"multiplierPercent":200},"targeting":{"audience":"AUDIENCE_MEMBERS"}})",
+             R"({"offerId":"NV","receiptText":"next time","nextVisitCoupon":{"trigger":{"gtins":["R"]},"triggerUnits":1200,"triggerSpend":{"minorUnits":"120000"},"couponOfferId":"C5","validDays":14},"targeting":{"audience":"AUDIENCE_MEMBERS"}})"},
+            k_known, "2026-11-22 15:30:00", 0, {}, rules, lines);
+        CHECK(r.priced.points_earned == 3000);
+        REQUIRE(r.priced.coupons.size() == 1);
+        CHECK(r.priced.coupons[0].offer_id() == "C5");
+    }
+    SECTION("two triggers naming the same coupon offer issue one coupon") {
+        auto r = run(
+            {R"({"offerId":"NV1","receiptText":"next time","nextVisitCoupon":{"trigger":{"gtins":["M"]},"triggerUnits":1,"couponOfferId":"C5","validDays":14},"targeting":{"audience":"AUDIENCE_MEMBERS"}})",
+             R"({"offerId":"NV2","receiptText":"next time","nextVisitCoupon":{"trigger":{"gtins":["B"]},"triggerUnits":1,"couponOfferId":"C5","validDays":14},"targeting":{"audience":"AUDIENCE_MEMBERS"}})"},
+            k_known);
+        CHECK(r.priced.coupons.size() == 1);
+    }
+    SECTION("a free item's minimum spend does not depend on which other offer is solved first") {
+        // Subtotal 27.00; without the free C (2.00) 25.00 >= 20.00, whatever 30% off W takes.
+        std::vector<v1::SaleLine> lines{line(1, "W", "wine", 1, 2500), line(2, "C", "snacks", 1, 200)};
+        const std::string wine =
+            R"({"offerId":"M30","receiptText":"30% wine","percentOff":{"items":{"gtins":["W"]},"basisPoints":3000},"limits":{"perBasket":1},)" +
+            everyone + "}";
+        for (const std::string id : {"A", "Z"}) {
+            auto r = run(
+                {R"({"offerId":")" + id +
+                     R"(","receiptText":"free snack","freeItem":{"item":{"gtins":["C"]},"minSpend":{"minorUnits":"2000"},"maxUnits":1},)" +
+                     everyone + "}",
+                 wine},
+                k_no_card, "2026-11-22 15:30:00", 0, {}, {}, lines);
+            CHECK(r.discounts == std::map<std::string, std::int64_t>{{id, 200}, {"M30", 750}});
+        }
+    }
+    SECTION("the greedy search honours priority like the exhaustive one") {
+        std::vector<std::string> offers;
+        for (int k = 0; k < 10; ++k) {
+            offers.push_back(
+                R"({"offerId":"G)" + std::to_string(k) +
+                R"(","receiptText":"milk deal","percentOff":{"items":{"gtins":["M"]},"basisPoints":500},"stacking":{"exclusivityGroup":"milk","priority":)" +
+                (k == 5 ? "10" : "0") + "}," + everyone + "}");
+        }
+        CHECK(run(offers, k_no_card).discounts == std::map<std::string, std::int64_t>{{"G5", 18}});
+    }
+}

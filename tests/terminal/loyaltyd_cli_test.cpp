@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "terminal/store/schema.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using loyalty::test::run_process;
@@ -67,7 +68,8 @@ TEST_CASE("loyaltyd --init-store prepares a private data dir and database, and i
         const auto result = run_process({k_loyaltyd, "--config", config.string(), "--init-store"});
         INFO(result.output);
         REQUIRE(result.exit_code == 0);
-        CHECK_THAT(result.output, Catch::Contains("schema version 5"));
+        CHECK_THAT(result.output,
+                   Catch::Contains("schema version " + std::to_string(loyalty::terminal::terminal_schema_version())));
     }
     struct stat st {};
     REQUIRE(::stat((dir / "dev-terminal/data").c_str(), &st) == 0);
