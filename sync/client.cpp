@@ -1,0 +1,292 @@
+#include "sync/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <google/protobuf/util/time_util.h>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "sync/link.hpp"
+
+namespace loyalty::sync {
+namespace {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
+    Impl(asio::io_context& context_io, ClientOptions o, ClientStore& s)
+        : io(context_io),
+          options(std::move(o)),
+          store(s),
+          context(make_client_context(options.tls)),
+          sleep(context_io),
+          wake(context_io) {}
+
+    asio::io_context& io;
+    ClientOptions options;
+    ClientStore& store;
+    std::shared_ptr<asio::ssl::context> context;
+    asio::steady_timer sleep;  // the backoff between links
+    asio::steady_timer wake;   // the sender's "there may be something to send"
+    std::shared_ptr<Link> link;
+    bool stopping = false;
+    SyncStatus state;
+    std::deque<std::uint64_t> in_flight;  // the last sequence of each batch awaiting its Ack
+    std::vector<v1::CatalogDelta> parts;  // of the delta being received
+    bool catalog_requested = false;
+    std::mt19937_64 random{std::random_device{}()};
+    std::function<void()> catalog_listener;
+    std::function<void(bool)> state_listener;
+
+    void set_connected(bool up) {
+        if (state.connected == up) return;
+        state.connected = up;
+        if (state_listener) state_listener(up);
+    }
+
+    asio::awaitable<void> run() {
+        auto self = shared_from_this();
+        auto backoff = options.backoff_min;
+        while (!stopping) {
+            const bool welcomed = co_await session();
+            set_connected(false);
+            if (stopping) break;
+            if (welcomed) backoff = options.backoff_min;
+            // Half the backoff plus a random share of the other half: tills that lost head
+            // office together do not come back together.
+            const auto half = backoff / 2;
+            const auto delay = half + std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(
+                                          0, std::max<std::int64_t>(half.count(), 1))(random));
+            spdlog::info("sync: next attempt in {} ms", delay.count());
+            sleep.expires_after(delay);
+            co_await sleep.async_wait(k_tuple);
+            backoff = std::min(backoff * 2, options.backoff_max);
+        }
+    }
+
+    void fail(const std::string& why) {
+        state.last_error = why;
+        spdlog::warn("sync: {}", why);
+    }
+
+    // One link, from connect to its end. True when head office welcomed us.
+    asio::awaitable<bool> session() {
+        auto self = shared_from_this();
+        tcp::resolver resolver(io);
+        auto [rec, endpoints] = co_await resolver.async_resolve(options.host, std::to_string(options.port), k_tuple);
+        if (rec) {
+            fail("cannot resolve " + options.host + ": " + rec.message());
+            co_return false;
+        }
+        link = std::make_shared<Link>(Link::Stream(io, *context), k_default_max_frame);
+        link->start();
+        link->read_deadline(options.step_timeout);
+        auto [cec, endpoint] = co_await asio::async_connect(link->stream().lowest_layer(), endpoints, k_tuple);
+        if (cec) {
+            fail("cannot connect to " + options.host + ":" + std::to_string(options.port) + ": " +
+                 (link->timed_out() ? std::string("timed out") : cec.message()));
+            link->close();
+            co_return false;
+        }
+        link->stream().lowest_layer().set_option(tcp::no_delay(true));
+        SSL_set_tlsext_host_name(link->stream().native_handle(), options.host.c_str());
+        link->stream().set_verify_callback(asio::ssl::host_name_verification(options.host));
+        auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::client, k_tuple);
+        if (hec) {
+            fail("TLS handshake with " + options.host +
+                 " failed: " + (link->timed_out() ? std::string("timed out") : openssl_errors(hec.message())));
+            link->close();
+            co_return false;
+        }
+        v1::Envelope hello;
+        auto* h = hello.mutable_hello();
+        h->add_protocol_versions(k_protocol_version);
+        h->mutable_terminal()->set_store_id(options.store_id);
+        h->mutable_terminal()->set_terminal_id(options.terminal_id);
+        h->set_software_version(options.software_version);
+        h->set_acked_through_sequence(store.acked_through());
+        h->set_catalog_version(store.catalog_version());
+        link->send(hello, options.step_timeout);
+        v1::Envelope in;
+        auto first = co_await link->read(in);
+        if (first.status != Link::ReadStatus::envelope || !in.has_welcome()) {
+            fail("head office did not welcome us: " + (in.has_error()          ? in.error().message()
+                                                       : first.problem.empty() ? "no answer"
+                                                                               : first.problem));
+            link->close();
+            co_return false;
+        }
+        const auto& welcome = in.welcome();
+        const std::uint64_t acked = store.acked_through();
+        if (welcome.stored_through_sequence() > acked) store.mark_acked(welcome.stored_through_sequence());
+        if (welcome.stored_through_sequence() < acked) {
+            spdlog::warn(
+                "sync: head office holds events through {} but acknowledged {} before (restored from a backup?)",
+                welcome.stored_through_sequence(), acked);
+        }
+        state.sent_through = std::max(acked, welcome.stored_through_sequence());
+        state.acked_through = store.acked_through();
+        state.last_error.clear();
+        in_flight.clear();
+        parts.clear();
+        catalog_requested = false;
+        set_connected(true);
+        spdlog::info("sync: connected to {}:{}, head office holds through {}, catalog {}", options.host, options.port,
+                     welcome.stored_through_sequence(), welcome.catalog_version());
+        check_catalog(welcome.catalog_version());
+        asio::co_spawn(io, sender(link), asio::detached);
+        asio::co_spawn(io, heartbeat(link), asio::detached);
+        co_await receiver(link);
+        wake.cancel();
+        co_return true;
+    }
+
+    void check_catalog(std::uint64_t head_office_version) {
+        state.head_office_catalog_version = head_office_version;
+        if (catalog_requested || head_office_version == store.catalog_version()) return;
+        v1::Envelope request;
+        request.mutable_catalog_request()->set_have_version(store.catalog_version());
+        link->send(request, options.step_timeout);
+        catalog_requested = true;
+    }
+
+    asio::awaitable<void> receiver(std::shared_ptr<Link> l) {
+        v1::Envelope in;
+        while (l->open()) {
+            l->read_deadline(options.dead_after);
+            auto result = co_await l->read(in);
+            if (result.status != Link::ReadStatus::envelope) {
+                fail(result.status == Link::ReadStatus::timed_out ? "head office silent, link dead"
+                                                                  : "link lost: " + result.problem);
+                break;
+            }
+            switch (in.body_case()) {
+                case v1::Envelope::kAck: {
+                    const std::uint64_t through = in.ack().stored_through_sequence();
+                    if (through > state.sent_through) {
+                        fail("head office acknowledged " + std::to_string(through) + ", beyond what was sent");
+                        l->close();
+                        break;
+                    }
+                    store.mark_acked(through);
+                    state.acked_through = through;
+                    state.last_ack = std::chrono::system_clock::now();
+                    while (!in_flight.empty() && in_flight.front() <= through)
+                        in_flight.pop_front();
+                    wake.cancel();
+                    check_catalog(in.ack().catalog_version());
+                    break;
+                }
+                case v1::Envelope::kPong: check_catalog(in.pong().catalog_version()); break;
+                case v1::Envelope::kCatalogDelta: receive_delta(in.catalog_delta()); break;
+                case v1::Envelope::kError:
+                    fail("head office refused: " + in.error().message());
+                    l->close();
+                    break;
+                default: break;  // nothing else is meant for a terminal; ignored
+            }
+        }
+        l->close();
+    }
+
+    void receive_delta(const v1::CatalogDelta& delta) {
+        parts.push_back(delta);
+        if (delta.more_parts()) return;
+        try {
+            store.apply_catalog(parts);
+            spdlog::info("sync: catalog {} -> {} applied{}", parts.front().from_version(), parts.back().to_version(),
+                         parts.front().full_resync() ? " (full resync)" : "");
+            if (catalog_listener) catalog_listener();
+        } catch (const std::exception& e) {
+            fail(std::string("catalog delta refused, the cache is unchanged: ") + e.what());
+        }
+        parts.clear();
+        catalog_requested = false;
+        check_catalog(state.head_office_catalog_version);
+    }
+
+    asio::awaitable<void> sender(std::shared_ptr<Link> l) {
+        auto self = shared_from_this();
+        while (l->open() && !stopping) {
+            if (in_flight.size() < options.batches_in_flight) {
+                auto events = store.events_after(state.sent_through, options.batch_events);
+                if (!events.empty()) {
+                    v1::Envelope batch;
+                    for (auto& e : events)
+                        *batch.mutable_batch()->add_events() = std::move(e);
+                    state.sent_through = batch.batch().events().rbegin()->header().sequence();
+                    in_flight.push_back(state.sent_through);
+                    l->send(batch, options.step_timeout);
+                    continue;
+                }
+            }
+            wake.expires_at(Clock::time_point::max());
+            co_await wake.async_wait(k_tuple);
+        }
+    }
+
+    asio::awaitable<void> heartbeat(std::shared_ptr<Link> l) {
+        auto self = shared_from_this();
+        asio::steady_timer timer(io);
+        std::uint64_t nonce = 0;
+        while (l->open()) {
+            timer.expires_after(options.heartbeat);
+            co_await timer.async_wait(k_tuple);
+            if (!l->open()) break;
+            v1::Envelope ping;
+            ping.mutable_ping()->set_nonce(++nonce);
+            *ping.mutable_ping()->mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+            l->send(ping, options.step_timeout);
+        }
+    }
+};
+
+SyncClient::SyncClient(asio::io_context& io, ClientOptions options, ClientStore& store)
+    : impl_(std::make_shared<Impl>(io, std::move(options), store)) {}
+
+SyncClient::~SyncClient() {
+    stop();
+}
+
+void SyncClient::start() {
+    impl_->state.acked_through = impl_->store.acked_through();
+    impl_->state.catalog_version = impl_->store.catalog_version();
+    asio::co_spawn(
+        impl_->io, [impl = impl_] { return impl->run(); }, asio::detached);
+}
+
+void SyncClient::stop() {
+    impl_->stopping = true;
+    impl_->sleep.cancel();
+    impl_->wake.cancel();
+    if (impl_->link) impl_->link->close();
+}
+
+void SyncClient::wake() {
+    impl_->wake.cancel();
+}
+
+SyncStatus SyncClient::status() const {
+    SyncStatus s = impl_->state;
+    s.catalog_version = impl_->store.catalog_version();
+    return s;
+}
+
+void SyncClient::on_catalog_applied(std::function<void()> listener) {
+    impl_->catalog_listener = std::move(listener);
+}
+
+void SyncClient::on_state_change(std::function<void(bool)> listener) {
+    impl_->state_listener = std::move(listener);
+}
+
+}  // namespace loyalty::sync

@@ -1,0 +1,286 @@
+#include "sync/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "sync/link.hpp"
+
+namespace loyalty::sync {
+namespace {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::filesystem::file_time_type modified(const std::filesystem::path& file) {
+    std::error_code ec;
+    return std::filesystem::last_write_time(file, ec);
+}
+}  // namespace
+
+struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
+    Impl(asio::io_context& context_io, ServerOptions o, ServerHandler& h)
+        : io(context_io),
+          options(std::move(o)),
+          handler(h),
+          context(make_server_context(options.tls)),
+          crl_time(modified(options.tls.crl_file)),
+          acceptor(context_io) {
+        const tcp::endpoint endpoint(asio::ip::make_address(options.listen_address), options.port);
+        boost::system::error_code ec;
+        acceptor.open(endpoint.protocol(), ec);
+        if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acceptor.bind(endpoint, ec);
+        if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) {
+            throw std::runtime_error("cannot listen on " + options.listen_address + ":" + std::to_string(options.port) +
+                                     ": " + ec.message());
+        }
+    }
+
+    asio::io_context& io;
+    ServerOptions options;
+    ServerHandler& handler;
+    std::shared_ptr<asio::ssl::context> context;
+    std::filesystem::file_time_type crl_time;
+    tcp::acceptor acceptor;
+    std::size_t live = 0;
+    bool stopping = false;
+
+    // A new revocation list applies to the connections accepted after it was published.
+    void reload_crl_if_changed() {
+        const auto now = modified(options.tls.crl_file);
+        if (now == crl_time) return;
+        try {
+            context = make_server_context(options.tls);
+            crl_time = now;
+            spdlog::info("sync: revocation list {} reloaded", options.tls.crl_file.string());
+        } catch (const std::exception& e) {
+            spdlog::error("sync: revocation list changed but cannot be used, keeping the previous one: {}", e.what());
+        }
+    }
+
+    asio::awaitable<void> accept_loop() {
+        auto self = shared_from_this();
+        while (!stopping) {
+            auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
+            if (ec) {
+                if (stopping || ec == asio::error::operation_aborted) break;
+                spdlog::warn("sync: accept failed: {}", ec.message());
+                asio::steady_timer pause(io, std::chrono::milliseconds(100));  // e.g. out of file descriptors
+                co_await pause.async_wait(k_tuple);
+                continue;
+            }
+            reload_crl_if_changed();
+            socket.set_option(tcp::no_delay(true));
+            auto link = std::make_shared<Link>(Link::Stream(std::move(socket), *context), options.max_frame);
+            asio::co_spawn(io, serve(link), asio::detached);
+        }
+    }
+
+    static std::string who(const std::shared_ptr<Link>& link) {
+        boost::system::error_code ec;
+        const auto remote = link->stream().lowest_layer().remote_endpoint(ec);
+        return ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
+
+    asio::awaitable<void> refuse(const std::shared_ptr<Link>& link, const std::string& peer, v1::SyncErrorCode code,
+                                 const std::string& why) {
+        spdlog::warn("sync: {} refused: {}", peer, why);
+        co_await link->send_and_close(make_error(code, why));
+    }
+
+    asio::awaitable<void> serve(std::shared_ptr<Link> link) {
+        auto self = shared_from_this();
+        ++live;
+        std::string peer = who(link);
+        link->start();
+        link->read_deadline(options.handshake_timeout);
+        auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::server, k_tuple);
+        if (hec) {
+            const long verify = SSL_get_verify_result(link->stream().native_handle());
+            std::string why = link->timed_out() ? "handshake timed out" : openssl_errors(hec.message());
+            if (verify != X509_V_OK)
+                why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+            spdlog::warn("sync: {} refused at the TLS handshake: {}", peer, why);
+            link->close();
+            --live;
+            co_return;
+        }
+        const auto identity = peer_identity(link->stream().native_handle());
+        if (!identity) {
+            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_IDENTITY_MISMATCH,
+                            "the certificate names no store (OU) and terminal (CN)");
+            --live;
+            co_return;
+        }
+        peer = identity->terminal_id + " (" + peer + ")";
+        co_await session(link, *identity, peer);
+        --live;
+    }
+
+    asio::awaitable<void> session(std::shared_ptr<Link> link, const PeerIdentity& identity, const std::string& peer) {
+        v1::Envelope in;
+        auto first = co_await link->read(in);
+        if (first.status != Link::ReadStatus::envelope) {
+            co_await refuse_read(link, peer, first);
+            co_return;
+        }
+        if (!in.has_hello()) {
+            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_MALFORMED, "the first frame must be a hello");
+            co_return;
+        }
+        const auto& hello = in.hello();
+        const auto& versions = hello.protocol_versions();
+        if (std::find(versions.begin(), versions.end(), k_protocol_version) == versions.end()) {
+            std::string offered;
+            for (auto v : versions)
+                offered += (offered.empty() ? "" : ", ") + std::to_string(v);
+            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_UNSUPPORTED_VERSION,
+                            "protocol version(s) " + offered + " offered; head office speaks " +
+                                std::to_string(k_protocol_version));
+            co_return;
+        }
+        if (hello.terminal().terminal_id() != identity.terminal_id ||
+            hello.terminal().store_id() != identity.store_id) {
+            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_IDENTITY_MISMATCH,
+                            "hello names terminal " + hello.terminal().terminal_id() + " of store " +
+                                hello.terminal().store_id() + ", the certificate " + identity.terminal_id + " of " +
+                                identity.store_id);
+            co_return;
+        }
+        std::uint64_t stored = handler.hello(identity, hello);
+        v1::Envelope welcome;
+        welcome.mutable_welcome()->set_protocol_version(k_protocol_version);
+        welcome.mutable_welcome()->set_stored_through_sequence(stored);
+        welcome.mutable_welcome()->set_catalog_version(handler.catalog_version());
+        welcome.mutable_welcome()->set_max_batch_events(static_cast<std::uint32_t>(k_max_batch_events));
+        link->send(welcome);
+        spdlog::info("sync: {} connected (store {}, software {}, holds through {})", peer, identity.store_id,
+                     hello.software_version(), stored);
+
+        while (link->open()) {
+            link->read_deadline(options.idle_timeout);
+            auto result = co_await link->read(in);
+            if (result.status != Link::ReadStatus::envelope) {
+                co_await refuse_read(link, peer, result);
+                break;
+            }
+            switch (in.body_case()) {
+                case v1::Envelope::kBatch: {
+                    for (const auto& event : in.batch().events()) {
+                        if (event.header().terminal_id() != identity.terminal_id ||
+                            event.header().store_id() != identity.store_id) {
+                            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_IDENTITY_MISMATCH,
+                                            "event " + std::to_string(event.header().sequence()) + " claims terminal " +
+                                                event.header().terminal_id() + " of store " +
+                                                event.header().store_id() + "; nothing of the batch was stored");
+                            break;
+                        }
+                    }
+                    if (!link->open()) break;
+                    const StoreOutcome outcome = co_await store(identity, std::move(*in.mutable_batch()));
+                    if (!outcome.error.empty()) {
+                        co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, outcome.error);
+                        break;
+                    }
+                    stored = outcome.stored_through;
+                    v1::Envelope ack;
+                    ack.mutable_ack()->set_stored_through_sequence(stored);
+                    ack.mutable_ack()->set_catalog_version(handler.catalog_version());
+                    link->send(ack);
+                    break;
+                }
+                case v1::Envelope::kPing: {
+                    v1::Envelope pong;
+                    pong.mutable_pong()->set_nonce(in.ping().nonce());
+                    pong.mutable_pong()->set_catalog_version(handler.catalog_version());
+                    link->send(pong);
+                    break;
+                }
+                case v1::Envelope::kCatalogRequest: {
+                    for (const auto& part : handler.catalog_since(in.catalog_request().have_version())) {
+                        v1::Envelope delta;
+                        *delta.mutable_catalog_delta() = part;
+                        link->send(delta, std::chrono::seconds(60));
+                    }
+                    break;
+                }
+                case v1::Envelope::kError:
+                    spdlog::warn("sync: {} reports: {}", peer, in.error().message());
+                    link->close();
+                    break;
+                default:
+                    co_await refuse(link, peer, v1::SYNC_ERROR_CODE_MALFORMED,
+                                    "unexpected message " + std::to_string(in.body_case()) + " from a terminal");
+                    break;
+            }
+        }
+        link->close();
+        handler.disconnected(identity);
+        spdlog::info("sync: {} disconnected", peer);
+    }
+
+    asio::awaitable<void> refuse_read(const std::shared_ptr<Link>& link, const std::string& peer,
+                                      const Link::ReadResult& result) {
+        switch (result.status) {
+            case Link::ReadStatus::too_large:
+                co_await refuse(link, peer, v1::SYNC_ERROR_CODE_FRAME_TOO_LARGE, result.problem);
+                break;
+            case Link::ReadStatus::malformed:
+                co_await refuse(link, peer, v1::SYNC_ERROR_CODE_MALFORMED, result.problem);
+                break;
+            case Link::ReadStatus::timed_out: spdlog::warn("sync: {} silent too long, link closed", peer); break;
+            default: break;  // the terminal went away
+        }
+        link->close();
+    }
+
+    // The handler's store(), awaited; its completion may come from another thread.
+    asio::awaitable<StoreOutcome> store(const PeerIdentity& identity, v1::EventBatch batch) {
+        auto executor = co_await asio::this_coro::executor;
+        co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(StoreOutcome)>(
+            [this, &identity, executor](auto completion, v1::EventBatch b) {
+                auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+                handler.store(identity, std::move(b), [shared, executor](StoreOutcome outcome) {
+                    asio::post(executor,
+                               [shared, outcome = std::move(outcome)]() mutable { (*shared)(std::move(outcome)); });
+                });
+            },
+            asio::use_awaitable, std::move(batch));
+    }
+};
+
+SyncServer::SyncServer(asio::io_context& io, ServerOptions options, ServerHandler& handler)
+    : impl_(std::make_shared<Impl>(io, std::move(options), handler)) {}
+
+SyncServer::~SyncServer() {
+    stop();
+}
+
+void SyncServer::start() {
+    asio::co_spawn(
+        impl_->io, [impl = impl_] { return impl->accept_loop(); }, asio::detached);
+}
+
+void SyncServer::stop() {
+    impl_->stopping = true;
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
+}
+
+std::uint16_t SyncServer::port() const {
+    boost::system::error_code ec;
+    return impl_->acceptor.local_endpoint(ec).port();
+}
+
+std::size_t SyncServer::connections() const {
+    return impl_->live;
+}
+
+}  // namespace loyalty::sync

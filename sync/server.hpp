@@ -1,0 +1,73 @@
+// SyncServer: head office's side of sync (spec §4, §5 serve): many terminals at once over mutual
+// TLS. Each connection: handshake (the certificate must chain to the CA and not be revoked), the
+// identity read from the certificate, Hello checked against it and against the protocol
+// versions spoken, then batches stored (through the handler, durably) and acknowledged, catalog
+// requests answered, pings answered. Every refusal is logged with the peer and the reason and
+// closes that connection only.
+//
+// The revocation list is read again when its file changes, for the connections that follow.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loyalty/v1/sync.pb.h"
+#include "sync/tls.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace loyalty::sync {
+
+struct StoreOutcome {
+    std::uint64_t stored_through = 0;  // the highest sequence now held for the terminal
+    std::string error;                 // non-empty: nothing was stored, the link is closed
+};
+
+// What the server needs from head office's storage. Calls come on the server's thread; store()
+// may finish on another thread (group commit) and must call `done` exactly once.
+class ServerHandler {
+public:
+    virtual ~ServerHandler() = default;
+    // The highest sequence held for this terminal (0: none); records its contact and version.
+    virtual std::uint64_t hello(const PeerIdentity& peer, const v1::Hello& hello) = 0;
+    virtual void store(const PeerIdentity& peer, v1::EventBatch batch, std::function<void(StoreOutcome)> done) = 0;
+    virtual std::uint64_t catalog_version() = 0;
+    // The delta from `have_version` to now, in parts of bounded size.
+    virtual std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have_version) = 0;
+    virtual void disconnected(const PeerIdentity& peer) = 0;
+};
+
+struct ServerOptions {
+    std::string listen_address = "0.0.0.0";
+    std::uint16_t port = 7443;
+    TlsFiles tls;
+    std::size_t max_frame = 4 * 1024 * 1024;
+    std::chrono::milliseconds handshake_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{45'000};  // terminals ping every 10 s
+};
+
+class SyncServer {
+public:
+    // Throws std::runtime_error when the TLS files cannot be used or the port cannot be bound.
+    SyncServer(boost::asio::io_context& io, ServerOptions options, ServerHandler& handler);
+    ~SyncServer();
+    SyncServer(const SyncServer&) = delete;
+    SyncServer& operator=(const SyncServer&) = delete;
+
+    void start();
+    void stop();
+    std::uint16_t port() const;  // the bound port (useful with port 0)
+    std::size_t connections() const;
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace loyalty::sync

@@ -1,0 +1,214 @@
+// SyncClient against SyncServer over real TLS 1.3 on loopback, with certificates made by
+// firmware-config/pki/pki.sh: the happy path (a backlog drained in order, each event stored once,
+// the catalog delta applied) and the refusals (revoked, wrong CA, expired, a hello naming another
+// terminal, a server certificate for another host).
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+
+#include "sync/client.hpp"
+#include "sync/server.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace loyalty;
+using namespace std::chrono_literals;
+
+namespace {
+
+void pki(const std::string& args) {
+    const std::string command =
+        "bash '" + std::string(LOYALTY_SOURCE_DIR) + "/firmware-config/pki/pki.sh' " + args + " >/dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+}
+
+struct MemoryStore : sync::ClientStore {
+    std::vector<v1::Event> events;
+    std::uint64_t acked = 0;
+    std::uint64_t catalog = 0;
+    std::vector<v1::CatalogDelta> applied;
+
+    std::uint64_t acked_through() override { return acked; }
+    std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override {
+        std::vector<v1::Event> out;
+        for (const auto& e : events) {
+            if (e.header().sequence() > std::max(after, acked) && out.size() < limit) out.push_back(e);
+        }
+        return out;
+    }
+    void mark_acked(std::uint64_t through) override { acked = std::max(acked, through); }
+    std::uint64_t catalog_version() override { return catalog; }
+    void apply_catalog(const std::vector<v1::CatalogDelta>& parts) override {
+        applied = parts;
+        catalog = parts.back().to_version();
+    }
+    void add(std::uint64_t sequence, const std::string& terminal = "S0042-T03") {
+        v1::Event& e = events.emplace_back();
+        e.mutable_header()->set_terminal_id(terminal);
+        e.mutable_header()->set_store_id("S0042");
+        e.mutable_header()->set_sequence(sequence);
+        e.mutable_purchase()->set_sale_id(terminal + "-" + std::to_string(sequence));
+    }
+};
+
+struct MemoryHandler : sync::ServerHandler {
+    std::map<std::string, std::vector<std::uint64_t>> stored;
+    std::map<std::string, std::uint64_t> through;
+    int hellos = 0;
+
+    std::uint64_t hello(const sync::PeerIdentity& peer, const v1::Hello&) override {
+        ++hellos;
+        return through[peer.terminal_id];
+    }
+    void store(const sync::PeerIdentity& peer, v1::EventBatch batch,
+               std::function<void(sync::StoreOutcome)> done) override {
+        auto& held = through[peer.terminal_id];
+        for (const auto& e : batch.events()) {
+            if (e.header().sequence() <= held) continue;  // a replay is stored once
+            stored[peer.terminal_id].push_back(e.header().sequence());
+            held = e.header().sequence();
+        }
+        done({held, {}});
+    }
+    std::uint64_t catalog_version() override { return 3; }
+    std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have) override {
+        v1::CatalogDelta delta;
+        delta.set_from_version(have);
+        delta.set_to_version(3);
+        delta.set_full_resync(have == 0);
+        delta.add_offers()->set_offer_id("WELCOME");
+        return {delta};
+    }
+    void disconnected(const sync::PeerIdentity&) override {}
+};
+
+struct Fixture {
+    test::TempDir dir;
+    boost::asio::io_context io;
+    MemoryHandler handler;
+    std::unique_ptr<sync::SyncServer> server;
+
+    Fixture() {
+        pki("init '" + (dir / "ca").string() + "'");
+        pki("server '" + (dir / "ca").string() + "' localhost 127.0.0.1");
+        pki("terminal '" + (dir / "ca").string() + "' S0042 S0042-T03");
+        sync::ServerOptions options;
+        options.listen_address = "127.0.0.1";
+        options.port = 0;
+        options.tls = {dir / "ca/ca.pem", dir / "ca/server.pem", dir / "ca/server.key", dir / "ca/crl.pem"};
+        server = std::make_unique<sync::SyncServer>(io, options, handler);
+        server->start();
+    }
+
+    sync::ClientOptions client(const std::string& ca_dir, const std::string& name,
+                               const std::string& terminal = "S0042-T03") {
+        sync::ClientOptions o;
+        o.host = "localhost";
+        o.port = server->port();
+        o.tls = {dir / "ca/ca.pem", dir / ca_dir / (name + ".pem"), dir / ca_dir / (name + ".key"), {}};
+        o.store_id = "S0042";
+        o.terminal_id = terminal;
+        o.software_version = "test";
+        o.batch_events = 100;
+        o.step_timeout = 2s;
+        o.backoff_min = 100ms;
+        o.backoff_max = 400ms;
+        return o;
+    }
+
+    template <typename Predicate>
+    bool run_until(Predicate done, std::chrono::milliseconds limit = 10s) {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (!done() && std::chrono::steady_clock::now() < end)
+            io.run_for(20ms);
+        return done();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a backlog drains to head office in order, each event once, and the catalog comes down") {
+    Fixture f;
+    MemoryStore store;
+    for (std::uint64_t s = 1; s <= 1200; ++s)
+        store.add(s);
+    sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
+    client.start();
+    REQUIRE(f.run_until([&] { return store.acked == 1200 && store.catalog == 3; }));
+    const auto& got = f.handler.stored["S0042-T03"];
+    REQUIRE(got.size() == 1200);
+    for (std::size_t i = 0; i < got.size(); ++i)
+        CHECK(got[i] == i + 1);
+    CHECK(client.status().connected);
+    REQUIRE(store.applied.size() == 1);
+    CHECK(store.applied[0].full_resync());
+    CHECK(store.applied[0].offers(0).offer_id() == "WELCOME");
+
+    // A sale recorded while connected goes out at once.
+    store.add(1201);
+    client.wake();
+    REQUIRE(f.run_until([&] { return store.acked == 1201; }, 2s));
+    CHECK(f.handler.stored["S0042-T03"].back() == 1201);
+    client.stop();
+}
+
+TEST_CASE("refused: a revoked certificate, another CA, an expired certificate, a hello naming another terminal") {
+    Fixture f;
+    const std::string ca = (f.dir / "ca").string();
+    pki("terminal '" + ca + "' S0042 S0042-T04");
+    pki("revoke '" + ca + "' S0042-T04");
+    pki("--expired terminal '" + ca + "' S0042 S0042-T09");
+    pki("init '" + (f.dir / "other").string() + "'");
+    pki("terminal '" + (f.dir / "other").string() + "' S0042 S0042-T03");
+
+    struct Case {
+        std::string ca_dir, name, terminal, reason;  // reason: what the terminal is told
+    };
+    const std::vector<Case> cases{{"ca", "S0042-T04", "S0042-T04", "certificate revoked"},
+                                  {"other", "S0042-T03", "S0042-T03", "unknown ca"},
+                                  {"ca", "S0042-T09", "S0042-T09", "certificate expired"},
+                                  {"ca", "S0042-T03", "S0042-T05", "hello names terminal S0042-T05"}};
+    for (const Case& c : cases) {
+        INFO(c.reason);
+        MemoryStore store;
+        store.add(1, c.terminal);
+        sync::SyncClient client(f.io, f.client(c.ca_dir, c.name, c.terminal), store);
+        client.start();
+        f.run_until([&] { return !client.status().last_error.empty(); }, 5s);
+        CHECK_THAT(client.status().last_error, Catch::Contains(c.reason));
+        CHECK_FALSE(client.status().connected);
+        CHECK(store.acked == 0);
+        CHECK(f.handler.stored.empty());
+        client.stop();
+    }
+    CHECK(f.handler.hellos == 0);
+
+    // The server kept serving: a good terminal still gets through.
+    MemoryStore good;
+    good.add(1);
+    sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), good);
+    client.start();
+    CHECK(f.run_until([&] { return good.acked == 1; }));
+    client.stop();
+}
+
+TEST_CASE("the terminal refuses a head office whose certificate names another host") {
+    Fixture f;
+    pki("server '" + (f.dir / "ca").string() + "' hq.example-grocer.internal");  // replaces server.pem
+    f.server.reset();
+    sync::ServerOptions options;
+    options.listen_address = "127.0.0.1";
+    options.port = 0;
+    options.tls = {f.dir / "ca/ca.pem", f.dir / "ca/server.pem", f.dir / "ca/server.key", f.dir / "ca/crl.pem"};
+    f.server = std::make_unique<sync::SyncServer>(f.io, options, f.handler);
+    f.server->start();
+    MemoryStore store;
+    store.add(1);
+    sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
+    client.start();
+    f.run_until([&] { return !client.status().last_error.empty(); }, 5s);
+    CHECK_THAT(client.status().last_error, Catch::Contains("TLS handshake"));
+    CHECK(f.handler.hellos == 0);
+    client.stop();
+}
