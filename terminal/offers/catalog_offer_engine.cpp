@@ -27,7 +27,7 @@ PricedBasket CatalogOfferEngine::price(const BasketSnapshot& basket) const {
     context.local_now = zone_->to_local(date::floor<std::chrono::seconds>(now_()));
     context.points = rules_;
     context.sale_id = basket.sale_id;
-    return price_basket(basket, index_.candidates(basket.lines, basket.customer), context);
+    return price_basket(basket, index_.candidates(basket.lines, basket.customer, basket.coupon_codes), context);
 }
 
 std::vector<v1::OfferSummary> CatalogOfferEngine::offers_for(const CustomerRecord& customer) const {
@@ -48,10 +48,7 @@ std::vector<v1::OfferSummary> CatalogOfferEngine::offers_for(const CustomerRecor
 }
 
 bool CatalogOfferEngine::knows_coupon(const std::string& code) const {
-    for (const auto& offer : index_.all()) {
-        if (offer.limits().requires_code() && coupon_code_for(offer, code)) return true;
-    }
-    return false;
+    return index_.code_owner(code) != nullptr;
 }
 
 }  // namespace loyalty::terminal::offers

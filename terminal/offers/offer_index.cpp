@@ -39,7 +39,8 @@ void OfferIndex::file(std::size_t index, const v1::ItemSelector& selector) {
 }
 
 std::vector<const v1::Offer*> OfferIndex::candidates(const std::vector<v1::SaleLine>& lines,
-                                                     const CustomerRecord* customer) const {
+                                                     const CustomerRecord* customer,
+                                                     const std::vector<std::string>& codes) const {
     std::vector<std::size_t> hits = basket_level_;
     for (const auto& line : lines) {
         if (auto it = by_gtin_.find(line.gtin()); it != by_gtin_.end())
@@ -53,6 +54,9 @@ std::vector<const v1::Offer*> OfferIndex::candidates(const std::vector<v1::SaleL
             if (auto it = by_id_.find(id); it != by_id_.end()) hits.push_back(it->second);
         }
     }
+    for (const auto& code : codes) {
+        if (const v1::Offer* owner = code_owner(code)) hits.push_back(by_id_.at(owner->offer_id()));
+    }
     std::sort(hits.begin(), hits.end());
     hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
     std::vector<const v1::Offer*> out;
@@ -60,6 +64,16 @@ std::vector<const v1::Offer*> OfferIndex::candidates(const std::vector<v1::SaleL
     for (std::size_t i : hits)
         out.push_back(&offers_[i]);
     return out;
+}
+
+const v1::Offer* OfferIndex::code_owner(const std::string& code) const {
+    // Longest id first: cut the code at each '-' from the right.
+    for (std::size_t dash = code.rfind('-'); dash != std::string::npos && dash > 0; dash = code.rfind('-', dash - 1)) {
+        if (dash + 1 == code.size()) continue;  // no serial after this dash
+        const v1::Offer* offer = find(code.substr(0, dash));
+        if (offer != nullptr && offer->limits().requires_code()) return offer;
+    }
+    return nullptr;
 }
 
 const v1::Offer* OfferIndex::find(const std::string& offer_id) const {

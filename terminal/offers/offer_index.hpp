@@ -21,9 +21,14 @@ public:
     // `offers` must have passed validate_offer.
     explicit OfferIndex(std::vector<v1::Offer> offers);
 
-    // The offers this basket and shopper could trigger, each once, in offer-id order.
-    std::vector<const v1::Offer*> candidates(const std::vector<v1::SaleLine>& lines,
-                                             const CustomerRecord* customer) const;
+    // The offers this basket and shopper could trigger, each once, in offer-id order; with the
+    // owner of every coupon code presented (so a code's owner is known whatever the basket holds).
+    std::vector<const v1::Offer*> candidates(const std::vector<v1::SaleLine>& lines, const CustomerRecord* customer,
+                                             const std::vector<std::string>& codes = {}) const;
+
+    // The offer a coupon code "<offer id>-<serial>" belongs to: the one needing a code with the
+    // longest id the code starts with ("SAVE-10-0001" is SAVE-10's, not SAVE's); nullptr if none.
+    const v1::Offer* code_owner(const std::string& code) const;
 
     const v1::Offer* find(const std::string& offer_id) const;
     const std::vector<v1::Offer>& all() const { return offers_; }

@@ -156,7 +156,6 @@ struct Reach {
 // percent and amount off every matching unit; multi-buy in groups of the most expensive units,
 // the cheapest of each group free; buy X get Y with the cheapest eligible units as the "get";
 // free item: the most expensive matching units. `max_applications` caps groups / units.
-
 Application apply(const v1::Offer& o, const std::vector<Unit>& units, const std::vector<v1::SaleLine>& lines,
                   const Reach& reach) {
     Application app;

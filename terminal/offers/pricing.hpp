@@ -45,8 +45,8 @@ struct PricingContext {
     std::string sale_id;  // names next-visit coupon codes
 };
 
-// Prices `basket` against `candidates` (the offers its lines and shopper could trigger; any
-// order). `candidates` must have passed validate_offer.
+// Prices `basket` against `candidates` (the offers its lines and shopper could trigger, and the
+// owners of the codes presented; any order). `candidates` must have passed validate_offer.
 PricedBasket price_basket(const BasketSnapshot& basket, const std::vector<const v1::Offer*>& candidates,
                           const PricingContext& context);
 

@@ -183,3 +183,29 @@ TEST_CASE("a single-use coupon code is spent by the sale that used it") {
     CHECK(again.error().code() == v1::POS_ERROR_CODE_COUPON_NOT_VALID);
     CHECK_THAT(again.error().message(), Catch::Contains("already used"));
 }
+
+TEST_CASE("a coupon code belongs to the offer with the longest id it names, whatever the basket holds") {
+    offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin");
+    engine.load(
+        {offer(
+             R"({"offerId":"SAVE","receiptText":"1.00 off","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},
+                   "targeting":{"audience":"AUDIENCE_EVERYONE"},"limits":{"requiresCode":true}})"),
+         offer(
+             R"({"offerId":"SAVE-10","receiptText":"10% off wine","percentOff":{"items":{"gtins":["WINE"]},"basisPoints":1000},
+                   "targeting":{"audience":"AUDIENCE_EVERYONE"},"limits":{"requiresCode":true}})")},
+        {});
+    const std::string currency = "EUR";
+    const std::string store = "S0042";
+    const std::string sale = "S0042-T03-000001";
+    // No wine in the basket, so SAVE-10 is not triggered by it; its code still does not unlock SAVE.
+    const std::vector<std::string> wine_code{"SAVE-10-0001"};
+    CHECK(engine.price({sale, bread(), currency, nullptr, store, 0, wine_code}).discounts.empty());
+    const std::vector<std::string> save_code{"SAVE-0002"};
+    const auto priced = engine.price({sale, bread(), currency, nullptr, store, 0, save_code});
+    REQUIRE(priced.discounts.size() == 1);
+    CHECK(priced.discounts[0].offer_id() == "SAVE");
+    CHECK(engine.knows_coupon("SAVE-10-0001"));
+    CHECK(engine.knows_coupon("SAVE-0002"));
+    CHECK_FALSE(engine.knows_coupon("SAVE-"));
+    CHECK_FALSE(engine.knows_coupon("OTHER-1"));
+}
