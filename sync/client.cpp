@@ -1,6 +1,5 @@
 #include "sync/client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,7 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
@@ -57,7 +55,13 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         auto self = shared_from_this();
         auto backoff = options.backoff_min;
         while (!stopping) {
-            const bool welcomed = co_await session();
+            bool welcomed = false;
+            try {
+                welcomed = co_await session();
+            } catch (const std::exception& e) {  // the local store failed: say so, and try again later
+                fail(std::string("sync interrupted by an error: ") + e.what());
+            }
+            if (link) link->close();
             set_connected(false);
             if (stopping) break;
             if (welcomed) backoff = options.backoff_min;
@@ -68,7 +72,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
                                           0, std::max<std::int64_t>(half.count(), 1))(random));
             spdlog::info("sync: next attempt in {} ms", delay.count());
             sleep.expires_after(delay);
-            co_await sleep.async_wait(k_tuple);
+            co_await sleep.async_wait(k_use_tuple);
             backoff = std::min(backoff * 2, options.backoff_max);
         }
     }
@@ -82,15 +86,17 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<bool> session() {
         auto self = shared_from_this();
         tcp::resolver resolver(io);
-        auto [rec, endpoints] = co_await resolver.async_resolve(options.host, std::to_string(options.port), k_tuple);
+        auto [rec, endpoints] =
+            co_await resolver.async_resolve(options.host, std::to_string(options.port), k_use_tuple);
         if (rec) {
             fail("cannot resolve " + options.host + ": " + rec.message());
             co_return false;
         }
+        if (stopping) co_return false;
         link = std::make_shared<Link>(Link::Stream(io, *context), k_default_max_frame);
         link->start();
         link->read_deadline(options.step_timeout);
-        auto [cec, endpoint] = co_await asio::async_connect(link->stream().lowest_layer(), endpoints, k_tuple);
+        auto [cec, endpoint] = co_await asio::async_connect(link->stream().lowest_layer(), endpoints, k_use_tuple);
         if (cec) {
             fail("cannot connect to " + options.host + ":" + std::to_string(options.port) + ": " +
                  (link->timed_out() ? std::string("timed out") : cec.message()));
@@ -100,7 +106,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         link->stream().lowest_layer().set_option(tcp::no_delay(true));
         SSL_set_tlsext_host_name(link->stream().native_handle(), options.host.c_str());
         link->stream().set_verify_callback(asio::ssl::host_name_verification(options.host));
-        auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::client, k_tuple);
+        auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::client, k_use_tuple);
         if (hec) {
             fail("TLS handshake with " + options.host +
                  " failed: " + (link->timed_out() ? std::string("timed out") : openssl_errors(hec.message())));
@@ -214,8 +220,18 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         check_catalog(state.head_office_catalog_version);
     }
 
+    // A store error ends the link (and the next one tries again), never the sender alone.
     asio::awaitable<void> sender(std::shared_ptr<Link> l) {
         auto self = shared_from_this();
+        try {
+            co_await send_loop(l);
+        } catch (const std::exception& e) {
+            fail(std::string("cannot read the outbox: ") + e.what());
+            l->close();
+        }
+    }
+
+    asio::awaitable<void> send_loop(const std::shared_ptr<Link>& l) {
         while (l->open() && !stopping) {
             if (in_flight.size() < options.batches_in_flight) {
                 auto events = store.events_after(state.sent_through, options.batch_events);
@@ -230,7 +246,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
                 }
             }
             wake.expires_at(Clock::time_point::max());
-            co_await wake.async_wait(k_tuple);
+            co_await wake.async_wait(k_use_tuple);
         }
     }
 
@@ -240,7 +256,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         std::uint64_t nonce = 0;
         while (l->open()) {
             timer.expires_after(options.heartbeat);
-            co_await timer.async_wait(k_tuple);
+            co_await timer.async_wait(k_use_tuple);
             if (!l->open()) break;
             v1::Envelope ping;
             ping.mutable_ping()->set_nonce(++nonce);

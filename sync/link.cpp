@@ -1,6 +1,5 @@
 #include "sync/link.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -10,7 +9,6 @@
 namespace loyalty::sync {
 namespace {
 namespace asio = boost::asio;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 Link::Link(Stream stream, std::size_t max_frame)
@@ -59,7 +57,7 @@ asio::awaitable<void> Link::watchdog() {
             co_return;
         }
         watchdog_timer_.expires_at(deadline);
-        co_await watchdog_timer_.async_wait(k_tuple);
+        co_await watchdog_timer_.async_wait(k_use_tuple);
     }
 }
 
@@ -74,7 +72,7 @@ asio::awaitable<Link::ReadResult> Link::read(v1::Envelope& envelope) {
             case DecodeStatus::need_more: break;
         }
         if (closed_) co_return ReadResult{timed_out_ ? ReadStatus::timed_out : ReadStatus::closed, "closed"};
-        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(read_buffer_), k_tuple);
+        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(read_buffer_), k_use_tuple);
         if (ec) {
             const bool timed_out = timed_out_;
             close();
@@ -96,7 +94,7 @@ void Link::send(const v1::Envelope& envelope, Clock::duration within) {
 asio::awaitable<void> Link::drain() {
     auto self = shared_from_this();
     while (!queue_.empty() && !closed_)
-        co_await drained_.async_wait(k_tuple);
+        co_await drained_.async_wait(k_use_tuple);
 }
 
 asio::awaitable<void> Link::send_and_close(const v1::Envelope& envelope) {
@@ -112,7 +110,7 @@ asio::awaitable<void> Link::writer() {
     while (!closed_) {
         if (queue_.empty()) {
             drained_.cancel();
-            co_await writer_wake_.async_wait(k_tuple);
+            co_await writer_wake_.async_wait(k_use_tuple);
             continue;
         }
         // Everything queued goes out in one write.
@@ -120,7 +118,7 @@ asio::awaitable<void> Link::writer() {
         for (const auto& out : queue_)
             buffers.push_back(asio::buffer(out.frame));
         const std::size_t count = buffers.size();
-        auto [ec, n] = co_await asio::async_write(stream_, buffers, k_tuple);
+        auto [ec, n] = co_await asio::async_write(stream_, buffers, k_use_tuple);
         if (ec) {
             close();
             break;

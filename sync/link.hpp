@@ -9,10 +9,12 @@
 #pragma once
 
 #include <array>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -21,6 +23,9 @@
 #include "sync/wire.hpp"
 
 namespace loyalty::sync {
+
+// Awaitable completions as (error_code, results...) tuples: errors are values on a link.
+inline constexpr auto k_use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 class Link : public std::enable_shared_from_this<Link> {
 public:

@@ -1,6 +1,5 @@
 #include "sync/server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,7 +14,6 @@ namespace loyalty::sync {
 namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::filesystem::file_time_type modified(const std::filesystem::path& file) {
     std::error_code ec;
@@ -68,12 +66,12 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<void> accept_loop() {
         auto self = shared_from_this();
         while (!stopping) {
-            auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
+            auto [ec, socket] = co_await acceptor.async_accept(k_use_tuple);
             if (ec) {
                 if (stopping || ec == asio::error::operation_aborted) break;
                 spdlog::warn("sync: accept failed: {}", ec.message());
                 asio::steady_timer pause(io, std::chrono::milliseconds(100));  // e.g. out of file descriptors
-                co_await pause.async_wait(k_tuple);
+                co_await pause.async_wait(k_use_tuple);
                 continue;
             }
             reload_crl_if_changed();
@@ -101,7 +99,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         std::string peer = who(link);
         link->start();
         link->read_deadline(options.handshake_timeout);
-        auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::server, k_tuple);
+        auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::server, k_use_tuple);
         if (hec) {
             const long verify = SSL_get_verify_result(link->stream().native_handle());
             std::string why = link->timed_out() ? "handshake timed out" : openssl_errors(hec.message());
@@ -120,7 +118,13 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
             co_return;
         }
         peer = identity->terminal_id + " (" + peer + ")";
-        co_await session(link, *identity, peer);
+        try {
+            co_await session(link, *identity, peer);
+        } catch (const std::exception& e) {  // storage failed: nothing unstored was acknowledged
+            spdlog::error("sync: {}: connection ended by an error: {}", peer, e.what());
+            link->close();
+            handler.disconnected(*identity);
+        }
         --live;
     }
 

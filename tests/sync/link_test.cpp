@@ -212,3 +212,22 @@ TEST_CASE("the terminal refuses a head office whose certificate names another ho
     CHECK(f.handler.hellos == 0);
     client.stop();
 }
+
+TEST_CASE("a local store error ends the link, not sync: the next link delivers") {
+    Fixture f;
+    struct FlakyStore : MemoryStore {
+        int failures_left = 1;
+        std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override {
+            if (failures_left-- > 0) throw std::runtime_error("database is locked");
+            return MemoryStore::events_after(after, limit);
+        }
+    } store;
+    for (std::uint64_t s = 1; s <= 10; ++s)
+        store.add(s);
+    sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
+    client.start();
+    REQUIRE(f.run_until([&] { return store.acked == 10; }));
+    CHECK(f.handler.hellos == 2);  // the first link ended with the error, the second delivered
+    CHECK(f.handler.stored["S0042-T03"].size() == 10);
+    client.stop();
+}
