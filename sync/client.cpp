@@ -44,9 +44,11 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
     std::mt19937_64 random{std::random_device{}()};
     std::function<void()> catalog_listener;
     std::function<void(bool)> state_listener;
+    std::function<void(std::uint64_t)> ack_listener;
 
+    // Listeners hear every change, and every failed attempt (down again, with a new last_error).
     void set_connected(bool up) {
-        if (state.connected == up) return;
+        if (state.connected == up && up) return;
         state.connected = up;
         if (state_listener) state_listener(up);
     }
@@ -121,6 +123,8 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         h->set_software_version(options.software_version);
         h->set_acked_through_sequence(store.acked_through());
         h->set_catalog_version(store.catalog_version());
+        h->set_next_sequence(store.last_sequence() + 1);
+        h->set_database_id(store.database_id());
         link->send(hello, options.step_timeout);
         v1::Envelope in;
         auto first = co_await link->read(in);
@@ -186,6 +190,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
                     store.mark_acked(through);
                     state.acked_through = through;
                     state.last_ack = std::chrono::system_clock::now();
+                    if (ack_listener) ack_listener(through);
                     while (!in_flight.empty() && in_flight.front() <= through)
                         in_flight.pop_front();
                     wake.cancel();
@@ -299,6 +304,10 @@ SyncStatus SyncClient::status() const {
 
 void SyncClient::on_catalog_applied(std::function<void()> listener) {
     impl_->catalog_listener = std::move(listener);
+}
+
+void SyncClient::on_acknowledged(std::function<void(std::uint64_t)> listener) {
+    impl_->ack_listener = std::move(listener);
 }
 
 void SyncClient::on_state_change(std::function<void(bool)> listener) {

@@ -35,6 +35,10 @@ class ClientStore {
 public:
     virtual ~ClientStore() = default;
     virtual std::uint64_t acked_through() = 0;
+    // The highest sequence ever given to an event (the outbox's end).
+    virtual std::uint64_t last_sequence() = 0;
+    // The local database's identity (sequences are numbered per database).
+    virtual std::string database_id() = 0;
     // Unacknowledged events with sequence > after, in order, at most limit.
     virtual std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) = 0;
     virtual void mark_acked(std::uint64_t through) = 0;
@@ -84,7 +88,9 @@ public:
     SyncStatus status() const;
     // Called on the event loop after a catalog delta was applied.
     void on_catalog_applied(std::function<void()> listener);
-    // Called on the event loop whenever the link goes up or down.
+    // Called on the event loop when head office acknowledged events up to `through`.
+    void on_acknowledged(std::function<void(std::uint64_t through)> listener);
+    // Called on the event loop whenever the link goes up or down, and after each failed attempt.
     void on_state_change(std::function<void(bool connected)> listener);
 
 private:

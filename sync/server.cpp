@@ -4,8 +4,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "sync/link.hpp"
@@ -22,6 +24,9 @@ std::filesystem::file_time_type modified(const std::filesystem::path& file) {
 }  // namespace
 
 struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
+    template <typename Outcome>
+    using Starter = std::function<void(std::function<void(Outcome)>)>;
+
     Impl(asio::io_context& context_io, ServerOptions o, ServerHandler& h)
         : io(context_io),
           options(std::move(o)),
@@ -49,6 +54,34 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
     tcp::acceptor acceptor;
     std::size_t live = 0;
     bool stopping = false;
+    std::set<std::shared_ptr<Link>> sessions;  // links past their hello, told of new catalogs
+    asio::steady_timer announce_timer{io};
+    std::uint64_t announced = 0;
+
+    // A new catalog version (an offer added at head office) is announced to every connected
+    // terminal within a second, as an unsolicited Pong (nonce 0), so an idle till need not wait
+    // for its next heartbeat.
+    asio::awaitable<void> announce_loop() {
+        auto self = shared_from_this();
+        announced = handler.catalog_version();
+        while (!stopping) {
+            announce_timer.expires_after(std::chrono::seconds(1));
+            co_await announce_timer.async_wait(k_use_tuple);
+            if (stopping) break;
+            std::uint64_t now = announced;
+            try {
+                now = handler.catalog_version();
+            } catch (const std::exception& e) {
+                spdlog::warn("sync: catalog version unreadable: {}", e.what());
+            }
+            if (now == announced) continue;
+            announced = now;
+            v1::Envelope pong;
+            pong.mutable_pong()->set_catalog_version(now);
+            for (const auto& link : sessions)
+                if (link->open()) link->send(pong);
+        }
+    }
 
     // A new revocation list applies to the connections accepted after it was published.
     void reload_crl_if_changed() {
@@ -120,9 +153,11 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         peer = identity->terminal_id + " (" + peer + ")";
         try {
             co_await session(link, *identity, peer);
+            sessions.erase(link);
         } catch (const std::exception& e) {  // storage failed: nothing unstored was acknowledged
             spdlog::error("sync: {}: connection ended by an error: {}", peer, e.what());
             link->close();
+            sessions.erase(link);
             handler.disconnected(*identity);
         }
         --live;
@@ -158,13 +193,23 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                                 identity.store_id);
             co_return;
         }
-        std::uint64_t stored = handler.hello(identity, hello);
+        // Named, not temporaries in the co_await: GCC 12 destroys such temporaries twice.
+        const Starter<HelloOutcome> ask_hello = [this, &identity, &hello](std::function<void(HelloOutcome)> done) {
+            handler.hello(identity, hello, std::move(done));
+        };
+        const HelloOutcome welcomed = co_await complete(ask_hello);
+        if (!welcomed.error.empty()) {
+            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, welcomed.error);
+            co_return;
+        }
+        std::uint64_t stored = welcomed.stored_through;
         v1::Envelope welcome;
         welcome.mutable_welcome()->set_protocol_version(k_protocol_version);
         welcome.mutable_welcome()->set_stored_through_sequence(stored);
         welcome.mutable_welcome()->set_catalog_version(handler.catalog_version());
         welcome.mutable_welcome()->set_max_batch_events(static_cast<std::uint32_t>(k_max_batch_events));
         link->send(welcome);
+        sessions.insert(link);
         spdlog::info("sync: {} connected (store {}, software {}, holds through {})", peer, identity.store_id,
                      hello.software_version(), stored);
 
@@ -188,7 +233,12 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                         }
                     }
                     if (!link->open()) break;
-                    const StoreOutcome outcome = co_await store(identity, std::move(*in.mutable_batch()));
+                    auto batch = std::make_shared<v1::EventBatch>(std::move(*in.mutable_batch()));
+                    const Starter<StoreOutcome> store_batch = [this, &identity,
+                                                               batch](std::function<void(StoreOutcome)> done) {
+                        handler.store(identity, std::move(*batch), std::move(done));
+                    };
+                    const StoreOutcome outcome = co_await complete(store_batch);
                     if (!outcome.error.empty()) {
                         co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, outcome.error);
                         break;
@@ -245,18 +295,20 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         link->close();
     }
 
-    // The handler's store(), awaited; its completion may come from another thread.
-    asio::awaitable<StoreOutcome> store(const PeerIdentity& identity, v1::EventBatch batch) {
+    // A handler call that answers through a callback, awaited; the answer may come from another
+    // thread and is brought back to this connection's executor.
+    template <typename Outcome>
+    asio::awaitable<Outcome> complete(const Starter<Outcome>& start) {
         auto executor = co_await asio::this_coro::executor;
-        co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(StoreOutcome)>(
-            [this, &identity, executor](auto completion, v1::EventBatch b) {
+        co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Outcome)>(
+            [executor, &start](auto completion) {
                 auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-                handler.store(identity, std::move(b), [shared, executor](StoreOutcome outcome) {
+                start([shared, executor](Outcome outcome) {
                     asio::post(executor,
                                [shared, outcome = std::move(outcome)]() mutable { (*shared)(std::move(outcome)); });
                 });
             },
-            asio::use_awaitable, std::move(batch));
+            asio::use_awaitable);
     }
 };
 
@@ -270,12 +322,15 @@ SyncServer::~SyncServer() {
 void SyncServer::start() {
     asio::co_spawn(
         impl_->io, [impl = impl_] { return impl->accept_loop(); }, asio::detached);
+    asio::co_spawn(
+        impl_->io, [impl = impl_] { return impl->announce_loop(); }, asio::detached);
 }
 
 void SyncServer::stop() {
     impl_->stopping = true;
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
+    impl_->announce_timer.cancel();
 }
 
 std::uint16_t SyncServer::port() const {

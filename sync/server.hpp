@@ -29,13 +29,18 @@ struct StoreOutcome {
     std::string error;                 // non-empty: nothing was stored, the link is closed
 };
 
-// What the server needs from head office's storage. Calls come on the server's thread; store()
-// may finish on another thread (group commit) and must call `done` exactly once.
+struct HelloOutcome {
+    std::uint64_t stored_through = 0;  // the highest sequence held for the terminal's database
+    std::string error;                 // non-empty: the terminal is refused with this reason
+};
+
+// What the server needs from head office's storage. Calls come on the server's thread; hello()
+// and store() may finish on another thread (group commit) and must call `done` exactly once.
 class ServerHandler {
 public:
     virtual ~ServerHandler() = default;
-    // The highest sequence held for this terminal (0: none); records its contact and version.
-    virtual std::uint64_t hello(const PeerIdentity& peer, const v1::Hello& hello) = 0;
+    // Records the terminal's contact, versions and backlog; answers what is held for it.
+    virtual void hello(const PeerIdentity& peer, const v1::Hello& hello, std::function<void(HelloOutcome)> done) = 0;
     virtual void store(const PeerIdentity& peer, v1::EventBatch batch, std::function<void(StoreOutcome)> done) = 0;
     virtual std::uint64_t catalog_version() = 0;
     // The delta from `have_version` to now, in parts of bounded size.

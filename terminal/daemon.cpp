@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,8 @@
 #include "terminal/pos/pos_server.hpp"
 #include "terminal/reader/reader_service.hpp"
 #include "terminal/store/local_store.hpp"
+#include "terminal/sync/outbox_sync.hpp"
+#include "terminal/version.hpp"
 
 namespace loyalty::terminal {
 namespace {
@@ -55,7 +58,10 @@ struct Daemon::Impl {
           lane(config, store, offers),
           server(io, config.pos, lane),
           reader(io, config, lane),
-          signals(io, SIGINT, SIGTERM) {}
+          signals(io, SIGINT, SIGTERM),
+          outbox(store, config.currency),
+          prune_timer(io),
+          sync_timer(io) {}
 
     TerminalConfig config;
     boost::asio::io_context io{1};
@@ -65,6 +71,66 @@ struct Daemon::Impl {
     PosServer server;
     ReaderService reader;
     boost::asio::signal_set signals;
+    OutboxSync outbox;
+    std::unique_ptr<sync::SyncClient> client;  // none without a [head_office] table
+    boost::asio::steady_timer prune_timer;
+    boost::asio::steady_timer sync_timer;  // retries a client whose TLS files cannot be used yet
+
+    // Acknowledged events, sales and returns older than the retention period go, hourly.
+    void prune() {
+        try {
+            const auto cutoff = Clock::now() - std::chrono::hours(24) * config.storage.retention_days;
+            if (const std::size_t pruned = store.prune_acked(cutoff); pruned > 0) {
+                spdlog::info("outbox: {} acknowledged event(s) past the retention period removed", pruned);
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("outbox: pruning failed (tried again in an hour): {}", e.what());
+        }
+        prune_timer.expires_after(std::chrono::hours(1));
+        prune_timer.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) prune();
+        });
+    }
+
+    // Sync starts when [head_office] is configured. Certificates that cannot be used (not installed
+    // yet, unreadable) never stop the till: it sells offline, says why in status, and tries again
+    // every minute.
+    void start_sync() {
+        if (config.head_office.host.empty()) {
+            spdlog::warn("no [head_office] configured: sales stay in the outbox until one is");
+            return;
+        }
+        try {
+            sync::ClientOptions options;
+            options.host = config.head_office.host;
+            options.port = config.head_office.port;
+            options.tls = sync::TlsFiles{.ca_file = config.head_office.ca_file,
+                                         .cert_file = config.head_office.cert_file,
+                                         .key_file = config.head_office.key_file,
+                                         .crl_file = {}};
+            options.store_id = config.store_id;
+            options.terminal_id = config.terminal_id;
+            options.software_version = std::string{k_version};
+            client = std::make_unique<sync::SyncClient>(io, std::move(options), outbox);
+        } catch (const std::exception& e) {
+            spdlog::error("sync: {}; selling offline, trying again in a minute", e.what());
+            lane.set_link_state(v1::LINK_STATE_OFFLINE, e.what());
+            sync_timer.expires_after(std::chrono::minutes(1));
+            sync_timer.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) start_sync();
+            });
+            return;
+        }
+        lane.set_event_listener([this] { client->wake(); });
+        lane.set_link_state(v1::LINK_STATE_CONNECTING);
+        client->on_state_change([this](bool up) {
+            lane.set_link_state(up ? v1::LINK_STATE_CONNECTED : v1::LINK_STATE_OFFLINE,
+                                up ? std::string{} : client->status().last_error);
+        });
+        client->on_acknowledged([this](std::uint64_t) { lane.set_last_ack(Clock::now()); });
+        client->on_catalog_applied([this] { load_catalog(store, offers, config.currency); });
+        client->start();
+    }
 };
 
 Daemon::Daemon(TerminalConfig config) {
@@ -85,11 +151,16 @@ int Daemon::run() {
     d.lane.set_publisher([&d](const v1::PosEvent& event) { d.server.publish(event); });
     d.server.start();
     d.reader.start();
+    d.prune();
+    d.start_sync();
     d.signals.async_wait([&d](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
         d.reader.stop();
         d.server.stop();
+        if (d.client) d.client->stop();
+        d.prune_timer.cancel();
+        d.sync_timer.cancel();
         d.io.stop();
     });
     spdlog::info("ready");

@@ -153,7 +153,14 @@ std::string format_status(const v1::TerminalStatus& s) {
            (s.basket_open() ? "open, " + std::to_string(s.basket_lines()) + " line(s)" : std::string{"none"}) + "\n";
     out += "Outbox    " + std::to_string(s.outbox_depth()) + " event(s) waiting for head office\n";
     out += "Link      " + v1::LinkState_Name(s.link()).substr(11);
-    if (s.has_last_ack()) out += ", last acknowledged " + google::protobuf::util::TimeUtil::ToString(s.last_ack());
+    if (!s.link_detail().empty()) out += " (" + s.link_detail() + ")";
+    out += "\nLast ack  ";
+    if (s.has_last_ack()) {
+        out += "through event " + std::to_string(s.acked_through()) + " at " +
+               google::protobuf::util::TimeUtil::ToString(s.last_ack());
+    } else {
+        out += "through event " + std::to_string(s.acked_through()) + " (none since start)";
+    }
     out += "\nCatalog   version " + std::to_string(s.catalog_version()) + "\n";
     return out;
 }

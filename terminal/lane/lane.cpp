@@ -512,6 +512,7 @@ void Lane::complete_sale(const v1::CompleteSale& request, v1::PosResponse& respo
         *sale->add_issued_coupons() = coupon;
 
     const std::uint64_t sequence = store_.record_purchase(event);  // durable before we answer
+    recorded();
 
     auto* receipt = response.mutable_sale_completed();
     *receipt->mutable_basket() = std::move(view);
@@ -543,6 +544,7 @@ void Lane::void_basket(const v1::VoidBasket& request, v1::PosResponse& response)
     *voided->mutable_lines() = view.lines();
     *voided->mutable_total() = view.totals().subtotal();
     store_.record_event(event);  // also closes the open basket, in the same transaction
+    recorded();
     *response.mutable_basket() = view;
     basket_.reset();
 }
@@ -736,6 +738,7 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
 
     r->set_return_id(numbered(config_.terminal_id, "R", store_.next_number("return_number")));
     store_.record_return(event);
+    recorded();
 
     auto* receipt = response.mutable_return_completed();
     receipt->set_return_id(r->return_id());
@@ -907,6 +910,7 @@ void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& r
     enrollment->set_loyalty_card(card.number);
     *enrollment->mutable_contact() = clean;
     store_.record_enrollment(event);
+    recorded();
 
     // The enrollment is recorded: from here on the answer is success, whatever else happens.
     CustomerRecord customer;
@@ -1006,13 +1010,19 @@ void Lane::set_reader_state(v1::ReaderState state, const std::string& detail) {
     publish(event);
 }
 
-void Lane::set_link_state(v1::LinkState state) {
+void Lane::set_link_state(v1::LinkState state, const std::string& detail) {
+    link_detail_ = detail;
     if (state == link_state_) return;
     link_state_ = state;
     v1::PosEvent event;
     event.mutable_sync_state()->set_link(state);
     event.mutable_sync_state()->set_outbox_depth(store_.outbox_stats().depth);
+    if (last_ack_) *event.mutable_sync_state()->mutable_last_ack() = timestamp(*last_ack_);
     publish(event);
+}
+
+void Lane::set_last_ack(Clock::time_point at) {
+    last_ack_ = at;
 }
 
 v1::TerminalStatus Lane::status() {
@@ -1025,6 +1035,9 @@ v1::TerminalStatus Lane::status() {
     s.set_basket_lines(basket_ ? static_cast<std::uint32_t>(basket_->lines.size()) : 0);
     s.set_outbox_depth(store_.outbox_stats().depth);
     s.set_link(link_state_);
+    s.set_link_detail(link_detail_);
+    s.set_acked_through(store_.acked_through());
+    if (last_ack_) *s.mutable_last_ack() = timestamp(*last_ack_);
     s.set_catalog_version(store_.catalog_version());
     return s;
 }

@@ -46,6 +46,8 @@ public:
     void set_publisher(Publisher publish) { publish_ = std::move(publish); }
     // Called after offers were imported into the store, to reload the offer engine.
     void set_catalog_listener(std::function<void()> changed) { catalog_changed_ = std::move(changed); }
+    // Called after an event was recorded in the outbox (sync sends it at once).
+    void set_event_listener(std::function<void()> recorded) { event_recorded_ = std::move(recorded); }
 
     // One request from a POS client. Never throws.
     v1::PosResponse handle(const v1::PosRequest& request);
@@ -59,7 +61,9 @@ public:
                                           card::Debouncer::Clock::time_point at = card::Debouncer::Clock::now());
 
     void set_reader_state(v1::ReaderState state, const std::string& detail);
-    void set_link_state(v1::LinkState state);
+    // The link to head office, as sync reports it: pushed to subscribers and shown in status.
+    void set_link_state(v1::LinkState state, const std::string& detail = {});
+    void set_last_ack(Clock::time_point at);
 
     bool basket_open() const { return basket_.has_value(); }
     v1::TerminalStatus status();
@@ -114,6 +118,7 @@ private:
     WallClock now_;
     Publisher publish_;
     std::function<void()> catalog_changed_;
+    std::function<void()> event_recorded_;
     std::optional<Basket> basket_;
     // A card identified before the basket was begun joins the next basket begun within
     // k_pending_card_window; after that it belonged to some earlier shopper.
@@ -122,6 +127,11 @@ private:
     Clock::time_point pending_since_{};
     v1::ReaderState reader_state_ = v1::READER_STATE_UNSPECIFIED;
     v1::LinkState link_state_ = v1::LINK_STATE_OFFLINE;
+    std::string link_detail_;
+    std::optional<Clock::time_point> last_ack_;
+    void recorded() {
+        if (event_recorded_) event_recorded_();
+    }
 };
 
 }  // namespace loyalty::terminal

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/sqlite/migrations.hpp"
+#include "proto/event_kind.hpp"
 #include "terminal/store/schema.hpp"
 
 namespace loyalty::terminal {
@@ -62,16 +63,11 @@ void check_integrity(sqlite::Database& db) {
                      "); loyaltyd will not write to it: move it aside and restore the terminal from head office");
 }
 
-std::string_view event_kind(const v1::Event& event) {
-    switch (event.body_case()) {
-        case v1::Event::kPurchase: return "purchase";
-        case v1::Event::kVoidSale: return "void";
-        case v1::Event::kSaleReturn: return "return";
-        case v1::Event::kEnrollment: return "enrollment";
-        case v1::Event::kConsent: return "consent";
-        case v1::Event::BODY_NOT_SET: break;
-    }
-    throw StoreError("event has no body (purchase, void, return, enrollment or consent)");
+// The event's kind, or StoreError for an event with no body.
+std::string_view kind_of(const v1::Event& event) {
+    const std::string_view kind = event_kind(event);
+    if (kind.empty()) throw StoreError("event has no body (purchase, void, return, enrollment or consent)");
+    return kind;
 }
 
 void bind_quantity(sqlite::Statement& stmt, int units_index, const v1::Quantity& quantity) {
@@ -120,6 +116,18 @@ void read_sale_line(const sqlite::Statement& row, const std::string& currency, v
 }
 
 }  // namespace
+
+std::optional<std::string> birthday_text(const v1::ContactDetails& contact) {
+    if (!contact.has_birthday()) return std::nullopt;
+    const v1::Date& d = contact.birthday();
+    char text[48];
+    if (d.year() > 0) {
+        std::snprintf(text, sizeof text, "%04d-%02d-%02d", d.year(), d.month(), d.day());
+    } else {
+        std::snprintf(text, sizeof text, "--%02d-%02d", d.month(), d.day());
+    }
+    return text;
+}
 
 std::int64_t to_unix_ms(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -309,7 +317,7 @@ std::uint64_t LocalStore::record_enrollment(v1::Event& event) {
 }
 
 std::uint64_t LocalStore::record_event(v1::Event& event) {
-    const std::string_view kind = event_kind(event);
+    const std::string_view kind = kind_of(event);
     if (kind == "purchase") return record_purchase(event);
     if (kind == "return") return record_return(event);
     if (kind == "enrollment") return record_enrollment(event);
@@ -354,17 +362,7 @@ void LocalStore::insert_return_rows(const v1::Event& event) {
 
 void LocalStore::insert_customer_rows(const v1::Event& event) {
     const v1::EnrollmentEvent& e = event.enrollment();
-    std::optional<std::string> birthday;
-    if (e.contact().has_birthday()) {
-        const v1::Date& d = e.contact().birthday();
-        char text[48];
-        if (d.year() > 0) {
-            std::snprintf(text, sizeof text, "%04d-%02d-%02d", d.year(), d.month(), d.day());
-        } else {
-            std::snprintf(text, sizeof text, "--%02d-%02d", d.month(), d.day());
-        }
-        birthday = text;
-    }
+    const std::optional<std::string> birthday = birthday_text(e.contact());
     v1::ConsentEvent consents;
     *consents.mutable_changes() = e.consents();
     std::string consents_blob;
@@ -638,23 +636,28 @@ void LocalStore::apply_offer_changes(const std::vector<v1::Offer>& offers, const
                                      const v1::PointsRules* rules) {
     sqlite::Transaction tx(db_);
     const std::int64_t now = to_unix_ms(Clock::now());
-    for (const auto& offer : offers) {
-        db_.cached("INSERT OR REPLACE INTO offers (offer_id, revision, body, updated_at) VALUES (?, ?, ?, ?)")
-            .bind(1, offer.offer_id())
-            .bind(2, static_cast<std::int64_t>(offer.revision()))
-            .bind_blob(3, offer.SerializeAsString())
-            .bind(4, now)
-            .run();
-    }
+    for (const auto& offer : offers)
+        store_offer(offer, now);
     for (const auto& id : removed)
         db_.cached("DELETE FROM offers WHERE offer_id = ?").bind(1, id).run();
-    if (rules != nullptr) {
-        db_.cached("INSERT OR REPLACE INTO points_rules (id, body, updated_at) VALUES (1, ?, ?)")
-            .bind_blob(1, rules->SerializeAsString())
-            .bind(2, now)
-            .run();
-    }
+    if (rules != nullptr) store_points_rules(*rules, now);
     tx.commit();
+}
+
+void LocalStore::store_offer(const v1::Offer& offer, std::int64_t now) {
+    db_.cached("INSERT OR REPLACE INTO offers (offer_id, revision, body, updated_at) VALUES (?, ?, ?, ?)")
+        .bind(1, offer.offer_id())
+        .bind(2, static_cast<std::int64_t>(offer.revision()))
+        .bind_blob(3, offer.SerializeAsString())
+        .bind(4, now)
+        .run();
+}
+
+void LocalStore::store_points_rules(const v1::PointsRules& rules, std::int64_t now) {
+    db_.cached("INSERT OR REPLACE INTO points_rules (id, body, updated_at) VALUES (1, ?, ?)")
+        .bind_blob(1, rules.SerializeAsString())
+        .bind(2, now)
+        .run();
 }
 
 std::vector<v1::Offer> LocalStore::load_offers() {
@@ -683,6 +686,10 @@ v1::PointsRules LocalStore::load_points_rules() {
     if (select.step() && !rules.ParseFromString(select.column_blob(0))) throw StoreError("points rules cannot be read");
     select.reset();
     return rules;
+}
+
+std::string LocalStore::database_id() {
+    return db_.query_text("SELECT database_id FROM identity WHERE id = 1").value_or("");
 }
 
 std::uint64_t LocalStore::catalog_version() {

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -166,6 +167,19 @@ public:
     // ---- catalog ---------------------------------------------------------------------------------
 
     std::uint64_t catalog_version();
+    // Random, made with the database; head office numbers this terminal's sequences per database.
+    std::string database_id();
+
+    // Applies a catalog delta from head office (the parts of one delta, in order) in one
+    // transaction: offers added, changed and removed, customers (contact, cards, tier, segment,
+    // balance when newer), assignments, revocations (used codes, withdrawn assignments, retired
+    // offers, erased customers, blocked cards), points rules and the version. With full_resync the
+    // cached catalog is dropped first (customers enrolled here and not yet known to head office
+    // stay). `accept_offer` returns why an offer cannot be used here ("" to accept); refused
+    // offers are left out, and their reasons returned. Throws StoreError (changing nothing) for a
+    // delta that does not follow the cached version.
+    std::vector<std::string> apply_catalog(const std::vector<v1::CatalogDelta>& parts,
+                                           const std::function<std::string(const v1::Offer&)>& accept_offer);
 
     // Adds or replaces `offers` (by id), removes `removed`, and replaces the points rules when
     // given: all in one transaction. The caller has validated everything.
@@ -187,11 +201,16 @@ private:
     void insert_sale_rows(const v1::Event& event);
     void insert_return_rows(const v1::Event& event);
     void insert_customer_rows(const v1::Event& event);
+    void store_offer(const v1::Offer& offer, std::int64_t now);
+    void store_points_rules(const v1::PointsRules& rules, std::int64_t now);
 
     sqlite::Database db_;
     std::string terminal_id_;
     std::string store_id_;
 };
+
+// A birthday as stored: "1984-03-07", or "--03-07" without the year; nullopt when none.
+std::optional<std::string> birthday_text(const v1::ContactDetails& contact);
 
 // Milliseconds since the Unix epoch, the time format of every table.
 std::int64_t to_unix_ms(Clock::time_point t);

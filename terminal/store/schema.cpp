@@ -221,13 +221,25 @@ CREATE TABLE sale_points_offers (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<sqlite::Migration, 6> k_migrations{{
+// Who this database is: head office keys a terminal's sequences by it, so a till whose database
+// was replaced (sequences starting again at 1) is not taken for a replay of the old one.
+constexpr std::string_view k_v7_database_identity = R"sql(
+CREATE TABLE identity (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    database_id TEXT NOT NULL
+);
+INSERT INTO identity (id, database_id) VALUES (1, lower(hex(randomblob(16))));
+CREATE INDEX customers_origin ON customers (origin);
+)sql";
+
+constexpr std::array<sqlite::Migration, 7> k_migrations{{
     {1, "sales, lines, discounts, tenders and the outbox", k_v1_sales_and_outbox},
     {2, "the open basket and returns", k_v2_open_basket_and_returns},
     {3, "customer, offer and catalog caches", k_v3_catalog_cache},
     {4, "sale, return and customer numbers; coupon codes in the open basket", k_v4_receipt_numbers},
     {5, "points rules", k_v5_points_rules},
     {6, "points offers used by each sale", k_v6_points_offers},
+    {7, "the database's identity", k_v7_database_identity},
 }};
 
 }  // namespace

@@ -39,7 +39,7 @@ TEST_CASE("a new store is created private, in WAL mode, at the newest schema") {
     TempDir dir;
     LocalStore store = open_store(dir);
     CHECK(store.schema_version() == terminal_schema_version());
-    CHECK(terminal_schema_version() == 6);
+    CHECK(terminal_schema_version() == 7);
     CHECK(mode_of(dir / "data") == 0700);
     CHECK(mode_of(dir / "data/terminal.db") == 0600);
     CHECK(store.database().query_text("PRAGMA journal_mode") == "wal");

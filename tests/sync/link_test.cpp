@@ -30,6 +30,8 @@ struct MemoryStore : sync::ClientStore {
     std::vector<v1::CatalogDelta> applied;
 
     std::uint64_t acked_through() override { return acked; }
+    std::uint64_t last_sequence() override { return events.empty() ? 0 : events.back().header().sequence(); }
+    std::string database_id() override { return "memory"; }
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override {
         std::vector<v1::Event> out;
         for (const auto& e : events) {
@@ -57,9 +59,10 @@ struct MemoryHandler : sync::ServerHandler {
     std::map<std::string, std::uint64_t> through;
     int hellos = 0;
 
-    std::uint64_t hello(const sync::PeerIdentity& peer, const v1::Hello&) override {
+    void hello(const sync::PeerIdentity& peer, const v1::Hello&,
+               std::function<void(sync::HelloOutcome)> done) override {
         ++hellos;
-        return through[peer.terminal_id];
+        done({through[peer.terminal_id], {}});
     }
     void store(const sync::PeerIdentity& peer, v1::EventBatch batch,
                std::function<void(sync::StoreOutcome)> done) override {

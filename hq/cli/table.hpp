@@ -1,0 +1,25 @@
+// A plain-text table for loyalty-hq's listings and reports: columns as wide as their widest cell,
+// numbers (and money) right-aligned, everything else left-aligned.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace loyalty::hq {
+
+class Table {
+public:
+    explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    std::string render() const;
+
+private:
+    std::vector<std::string> headers_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+// 123456 -> "1234.56" (minor units of a currency with two decimals).
+std::string format_money(std::int64_t minor_units);
+
+}  // namespace loyalty::hq

@@ -1,0 +1,55 @@
+#include "hq/config/hq_config.hpp"
+
+#include <algorithm>
+
+#include "terminal/config/toml_reader.hpp"
+
+namespace loyalty::hq {
+
+using terminal::config_detail::Diagnostics;
+using terminal::config_detail::TomlReader;
+
+HqConfigResult load_hq_config(const std::filesystem::path& file) {
+    HqConfigResult result;
+    Diagnostics diag(file.string(), result.errors);
+    auto document = terminal::config_detail::parse_file(file, diag);
+    if (!document) return result;
+    const std::filesystem::path base =
+        file.has_parent_path() ? std::filesystem::absolute(file).parent_path() : std::filesystem::current_path();
+    HqConfig config;
+    config.source = file;
+    TomlReader root(*document, "", diag);
+    if (auto currency = root.string("currency")) {
+        if (currency->size() == 3 &&
+            std::all_of(currency->begin(), currency->end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+            config.currency = *currency;
+        } else {
+            root.error("currency", "must be an ISO 4217 code of three capital letters, e.g. \"EUR\", got " +
+                                       terminal::config_detail::quote_text(*currency));
+        }
+    }
+    if (const toml::table* server = root.table("server")) {
+        TomlReader r(*server, "server", diag);
+        if (auto listen = r.string("listen")) config.listen_address = *listen;
+        if (auto port = r.integer("port", 1, 65535)) config.port = static_cast<std::uint16_t>(*port);
+        r.finish();
+    }
+    if (const toml::table* tls = root.table("tls")) {
+        TomlReader r(*tls, "tls", diag);
+        if (auto p = r.path("ca_file", base)) config.ca_file = *p;
+        if (auto p = r.path("cert_file", base)) config.cert_file = *p;
+        if (auto p = r.path("key_file", base)) config.key_file = *p;
+        if (auto p = r.path("crl_file", base)) config.crl_file = *p;
+        r.finish();
+    }
+    if (const toml::table* storage = root.table("storage")) {
+        TomlReader r(*storage, "storage", diag);
+        if (auto p = r.path("database", base)) config.database = *p;
+        r.finish();
+    }
+    root.finish();
+    if (result.errors.empty()) result.config = std::move(config);
+    return result;
+}
+
+}  // namespace loyalty::hq

@@ -1,0 +1,33 @@
+// loyalty-hq's configuration file (TOML; example: firmware-config/examples/hq.toml). Every error
+// names the file, line and key, as the terminal's loader does.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "terminal/config/config_error.hpp"
+
+namespace loyalty::hq {
+
+struct HqConfig {
+    std::string currency = "EUR";  // what offers' amounts are checked against
+    std::string listen_address = "0.0.0.0";
+    std::uint16_t port = 7443;
+    std::filesystem::path ca_file;
+    std::filesystem::path cert_file;
+    std::filesystem::path key_file;
+    std::filesystem::path crl_file;
+    std::filesystem::path database;
+    std::filesystem::path source;
+};
+
+struct HqConfigResult {
+    std::optional<HqConfig> config;  // set only when errors is empty
+    terminal::ConfigErrors errors;
+};
+
+HqConfigResult load_hq_config(const std::filesystem::path& file);
+
+}  // namespace loyalty::hq

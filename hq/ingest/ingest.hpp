@@ -1,0 +1,69 @@
+// Ingest: head office's sync::ServerHandler. Hellos, batches and disconnects from every
+// connection go to one writer thread, which takes everything queued, stores it in one durable
+// transaction (group commit: one fsync for many terminals' batches) and only then answers each
+// connection, which acks. Catalog questions are answered from a second connection on the
+// server's thread.
+//
+// A batch the storage refuses (an event it cannot take) fails alone: the others in the same group
+// commit. A commit that fails (disk full, I/O error) fails every batch of the group; nothing of
+// it was acknowledged, and the terminals send it again.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "hq/storage/storage.hpp"
+#include "sync/server.hpp"
+
+namespace loyalty::hq {
+
+struct IngestStats {
+    std::uint64_t events = 0;   // new events stored
+    std::uint64_t batches = 0;  // batches answered
+    std::uint64_t commits = 0;  // write transactions
+};
+
+class Ingest : public sync::ServerHandler {
+public:
+    // `writer` is used by the writer thread only; `reader` by the server's thread only.
+    Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader);
+    ~Ingest() override;
+    Ingest(const Ingest&) = delete;
+    Ingest& operator=(const Ingest&) = delete;
+
+    void hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
+               std::function<void(sync::HelloOutcome)> done) override;
+    void store(const sync::PeerIdentity& peer, v1::EventBatch batch,
+               std::function<void(sync::StoreOutcome)> done) override;
+    std::uint64_t catalog_version() override;
+    std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have_version) override;
+    void disconnected(const sync::PeerIdentity& peer) override;
+
+    // Finishes what is queued, then stops the writer thread.
+    void stop();
+    IngestStats stats() const;
+
+private:
+    struct Job {
+        std::function<void()> run;                             // inside the group's transaction
+        std::function<void(const std::string& error)> finish;  // after it: "" when committed
+    };
+    void submit(Job job);
+    void writer_loop();
+
+    std::unique_ptr<Storage> writer_;
+    std::unique_ptr<Storage> reader_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Job> queue_;
+    bool stopping_ = false;
+    IngestStats stats_;
+    std::thread thread_;
+};
+
+}  // namespace loyalty::hq

@@ -1,0 +1,321 @@
+// loyalty-hq: head office (spec §5). `serve` runs the sync server (TLS ingest and catalog
+// distribution); the other commands read or change head office's database directly (SQLite in WAL
+// mode: safe while `serve` runs) and print readable tables.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <google/protobuf/stubs/logging.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sstream>
+
+#include "hq/cli/table.hpp"
+#include "hq/config/hq_config.hpp"
+#include "hq/ingest/ingest.hpp"
+#include "terminal/offers/offer_validation.hpp"
+#include "terminal/version.hpp"
+
+namespace {
+
+using namespace loyalty;
+using namespace loyalty::hq;
+
+std::optional<HqConfig> load_config(const std::string& file) {
+    HqConfigResult result = load_hq_config(file);
+    if (!result.config) {
+        for (const auto& error : result.errors)
+            std::fprintf(stderr, "%s\n", error.to_string().c_str());
+        std::fprintf(stderr, "%s: %zu error%s\n", file.c_str(), result.errors.size(),
+                     result.errors.size() == 1 ? "" : "s");
+    }
+    return result.config;
+}
+
+std::string when(Clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms))
+        .substr(0, 19);
+}
+
+std::string ago(Clock::time_point t) {
+    const auto s = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t).count();
+    if (s < 120) return std::to_string(s) + " s ago";
+    if (s < 7200) return std::to_string(s / 60) + " min ago";
+    if (s < 172800) return std::to_string(s / 3600) + " h ago";
+    return std::to_string(s / 86400) + " days ago";
+}
+
+// libprotobuf reports e.g. invalid UTF-8 in a terminal's strings on stderr by itself; that is
+// the terminal's problem, already refused or stored as bytes: log it once at debug level.
+void protobuf_log(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+    if (level >= google::protobuf::LOGLEVEL_FATAL) {
+        spdlog::critical("libprotobuf {}:{}: {}", file, line, message);
+    } else {
+        spdlog::debug("libprotobuf {}:{}: {}", file, line, message);
+    }
+}
+
+int serve(const HqConfig& config) {
+    google::protobuf::SetLogHandler(protobuf_log);
+    Ingest ingest(open_sqlite_storage(config.database), open_sqlite_storage(config.database));
+    boost::asio::io_context io{1};
+    sync::ServerOptions options;
+    options.listen_address = config.listen_address;
+    options.port = config.port;
+    options.tls = sync::TlsFiles{.ca_file = config.ca_file,
+                                 .cert_file = config.cert_file,
+                                 .key_file = config.key_file,
+                                 .crl_file = config.crl_file};
+    sync::SyncServer server(io, options, ingest);
+    server.start();
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        server.stop();
+        io.stop();
+    });
+    spdlog::info("loyalty-hq {} serving terminals on {}:{} (database {}, catalog version {})", terminal::k_version,
+                 config.listen_address, server.port(), config.database.string(), ingest.catalog_version());
+    io.run();
+    ingest.stop();
+    const IngestStats stats = ingest.stats();
+    spdlog::info("stopped cleanly: {} new event(s) in {} batch(es), {} commit(s)", stats.events, stats.batches,
+                 stats.commits);
+    return 0;
+}
+
+int terminals(Storage& storage) {
+    Table table(
+        {"Store", "Terminal", "Link", "Last contact", "Held through", "Backlog", "Events", "Catalog", "Version"});
+    for (const auto& t : storage.terminals()) {
+        table.add({t.store_id, t.terminal_id, t.connected ? "connected" : "offline", ago(t.last_contact),
+                   std::to_string(t.stored_through), std::to_string(t.backlog), std::to_string(t.events),
+                   std::to_string(t.catalog_version), t.software_version});
+    }
+    std::printf("%s", table.render().c_str());
+    return 0;
+}
+
+int conflicts(Storage& storage) {
+    const auto rows = storage.conflicts();
+    if (rows.empty()) {
+        std::printf("No conflicts.\n");
+        return 0;
+    }
+    Table table({"#", "Detected", "Kind", "Store", "Terminal", "Event", "Customer", "What happened"});
+    for (const auto& c : rows) {
+        table.add({std::to_string(c.id), when(c.detected_at), c.kind, c.store_id, c.terminal_id,
+                   c.sequence == 0 ? "" : std::to_string(c.sequence), c.customer_id, c.detail});
+    }
+    std::printf("%s", table.render().c_str());
+    return 0;
+}
+
+int offer_add(Storage& storage, const HqConfig& config, const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+        std::fprintf(stderr, "%s: cannot be read\n", file.c_str());
+        return 1;
+    }
+    v1::CatalogDelta delta;
+    google::protobuf::util::JsonParseOptions options;
+    const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &delta, options);
+    if (!parsed.ok()) {
+        std::fprintf(stderr, "%s: not a catalog file (JSON of loyalty.v1.CatalogDelta): %s\n", file.c_str(),
+                     std::string(parsed.message()).c_str());
+        return 1;
+    }
+    int problems = 0;
+    std::vector<v1::Offer> offers(delta.offers().begin(), delta.offers().end());
+    for (const auto& offer : offers) {
+        if (const std::string why = terminal::offers::validate_offer(offer, config.currency); !why.empty()) {
+            std::fprintf(stderr, "%s: %s\n", file.c_str(), why.c_str());
+            ++problems;
+        }
+    }
+    if (delta.has_points_rules()) {
+        if (const std::string why = terminal::offers::validate_points_rules(delta.points_rules()); !why.empty()) {
+            std::fprintf(stderr, "%s: %s\n", file.c_str(), why.c_str());
+            ++problems;
+        }
+    }
+    if (problems > 0) {
+        std::fprintf(stderr, "%s: nothing added (%d problem%s)\n", file.c_str(), problems, problems == 1 ? "" : "s");
+        return 1;
+    }
+    storage.put_offers(offers, delta.has_points_rules() ? &delta.points_rules() : nullptr);
+    std::printf("%zu offer(s) added or changed%s; catalog version %llu (terminals pick it up within seconds)\n",
+                offers.size(), delta.has_points_rules() ? ", points rules set" : "",
+                static_cast<unsigned long long>(storage.catalog_version()));
+    return 0;
+}
+
+int offer_list(Storage& storage, bool all) {
+    Table table({"Offer", "Name", "Kind", "Revision", "State", "Assigned", "Redeemed", "Discount"});
+    for (const auto& row : storage.offers(all)) {
+        const auto* field = row.offer.GetReflection()->GetOneofFieldDescriptor(
+            row.offer, row.offer.GetDescriptor()->FindOneofByName("mechanic"));
+        table.add({row.offer.offer_id(), row.offer.name(), field ? field->name() : "?",
+                   std::to_string(row.offer.revision()), row.retired ? "retired" : "live",
+                   std::to_string(row.assignments), std::to_string(row.redemptions),
+                   format_money(row.discount_minor_units)});
+    }
+    std::printf("%s", table.render().c_str());
+    return 0;
+}
+
+int report_summary(Storage& storage) {
+    const Summary s = storage.summary();
+    Table stores({"Store", "Sales", "With card", "Revenue", "Discounts", "Points earned", "Points redeemed", "Returns",
+                  "Refunds", "Voids"});
+    StoreSales all;
+    all.store_id = "all stores";
+    for (const auto& row : s.stores) {
+        stores.add({row.store_id, std::to_string(row.sales), std::to_string(row.card_sales), format_money(row.revenue),
+                    format_money(row.discounts), std::to_string(row.points_earned), std::to_string(row.points_redeemed),
+                    std::to_string(row.returns), format_money(row.refunds), std::to_string(row.voids)});
+        all.sales += row.sales;
+        all.card_sales += row.card_sales;
+        all.revenue += row.revenue;
+        all.discounts += row.discounts;
+        all.points_earned += row.points_earned;
+        all.points_redeemed += row.points_redeemed;
+        all.returns += row.returns;
+        all.refunds += row.refunds;
+        all.voids += row.voids;
+    }
+    stores.add({all.store_id, std::to_string(all.sales), std::to_string(all.card_sales), format_money(all.revenue),
+                format_money(all.discounts), std::to_string(all.points_earned), std::to_string(all.points_redeemed),
+                std::to_string(all.returns), format_money(all.refunds), std::to_string(all.voids)});
+    std::printf("Sales per store\n%s\n", stores.render().c_str());
+    Table offers({"Offer", "Name", "Redeemed", "Discount given"});
+    for (const auto& row : s.offers)
+        offers.add({row.offer_id, row.name, std::to_string(row.redemptions), format_money(row.discount)});
+    std::printf("Offers redeemed\n%s\n", offers.render().c_str());
+    std::printf("Customers %llu (%llu enrolled at a till) · events held %llu · conflicts %llu\n",
+                static_cast<unsigned long long>(s.customers), static_cast<unsigned long long>(s.enrolled_at_tills),
+                static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.conflicts));
+    return 0;
+}
+
+int customer_show(Storage& storage, const std::string& id) {
+    const auto customer = storage.customer(id);
+    if (!customer) {
+        std::fprintf(stderr, "no customer %s\n", id.c_str());
+        return 1;
+    }
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(*customer, &json, options);
+    std::printf("%s", json.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"loyalty-hq: head office of the loyalty-card service (sync server, offers, fleet, reports)"};
+    app.set_version_flag("--version", std::string{terminal::k_version});
+    std::string config_file = "/etc/loyalty/hq.toml";
+    std::string log_level = "info";
+    app.add_option("--config", config_file, "head office configuration (TOML)")->capture_default_str();
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or critical")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}));
+    app.require_subcommand(1);
+    auto* serve_cmd = app.add_subcommand("serve", "accept terminals over mutual TLS: store their events, send offers");
+    auto* check_cmd = app.add_subcommand("check-config", "validate the configuration file, then exit");
+    auto* terminals_cmd = app.add_subcommand("terminals", "every terminal: link, last contact, backlog, versions");
+    auto* conflicts_cmd =
+        app.add_subcommand("conflicts", "what offline tills could not prevent: reused coupons, negative balances");
+    auto* offer_cmd = app.add_subcommand("offer", "offers sent to every till");
+    offer_cmd->require_subcommand(1);
+    std::string offer_file;
+    auto* offer_add_cmd = offer_cmd->add_subcommand(
+        "add", "add or change the offers (and points rules) of FILE, a loyalty.v1.CatalogDelta in JSON");
+    offer_add_cmd->add_option("FILE", offer_file, "JSON file")->required()->check(CLI::ExistingFile);
+    bool list_all = false;
+    auto* offer_list_cmd = offer_cmd->add_subcommand("list", "live offers with their redemptions");
+    offer_list_cmd->add_flag("--all", list_all, "retired offers too");
+    std::string offer_id;
+    auto* offer_retire_cmd = offer_cmd->add_subcommand("retire", "withdraw an offer from every till");
+    offer_retire_cmd->add_option("OFFER", offer_id, "offer id")->required();
+    v1::OfferAssignment assignment;
+    std::string assign_offer, assign_customer, assign_code;
+    unsigned assign_uses = 0, assign_days = 0;
+    auto* assign_cmd = app.add_subcommand("assign", "assign an offer to one customer (targeted offers)");
+    assign_cmd->add_option("OFFER", assign_offer, "offer id")->required();
+    assign_cmd->add_option("CUSTOMER", assign_customer, "customer id")->required();
+    assign_cmd->add_option("--code", assign_code, "a single-use code for the customer");
+    assign_cmd->add_option("--uses", assign_uses, "uses allowed (default: as the offer's limits say)");
+    assign_cmd->add_option("--days", assign_days, "valid for this many days (default: the offer's validity)");
+    auto* report_cmd = app.add_subcommand("report", "reports");
+    report_cmd->require_subcommand(1);
+    auto* summary_cmd = report_cmd->add_subcommand("summary", "sales per store, offers redeemed, customers");
+    auto* customer_cmd = app.add_subcommand("customer", "customers");
+    customer_cmd->require_subcommand(1);
+    std::string customer_id;
+    auto* customer_show_cmd = customer_cmd->add_subcommand("show", "everything held about one customer, as JSON");
+    customer_show_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
+    CLI11_PARSE(app, argc, argv);
+
+    auto logger = spdlog::stderr_logger_mt("loyalty-hq");
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(log_level));
+
+    const auto config = load_config(config_file);
+    if (!config) return 1;
+    if (*check_cmd) {
+        std::printf("%s: OK (listening on %s:%u, database %s)\n", config_file.c_str(), config->listen_address.c_str(),
+                    config->port, config->database.c_str());
+        return 0;
+    }
+    try {
+        if (*serve_cmd) return serve(*config);
+        auto storage = open_sqlite_storage(config->database);
+        if (*terminals_cmd) return terminals(*storage);
+        if (*conflicts_cmd) return conflicts(*storage);
+        if (*offer_add_cmd) return offer_add(*storage, *config, offer_file);
+        if (*offer_list_cmd) return offer_list(*storage, list_all);
+        if (*offer_retire_cmd) {
+            if (!storage->retire_offer(offer_id)) {
+                std::fprintf(stderr, "no live offer %s\n", offer_id.c_str());
+                return 1;
+            }
+            std::printf("offer %s retired; catalog version %llu\n", offer_id.c_str(),
+                        static_cast<unsigned long long>(storage->catalog_version()));
+            return 0;
+        }
+        if (*assign_cmd) {
+            assignment.set_offer_id(assign_offer);
+            assignment.set_customer_id(assign_customer);
+            assignment.set_code(assign_code);
+            assignment.set_uses_left(assign_uses);
+            if (assign_days > 0) {
+                *assignment.mutable_expires_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
+                    std::chrono::duration_cast<std::chrono::seconds>(
+                        (Clock::now() + std::chrono::hours(24) * assign_days).time_since_epoch())
+                        .count());
+            }
+            storage->assign(assignment);
+            std::printf("offer %s assigned to %s; catalog version %llu\n", assign_offer.c_str(),
+                        assign_customer.c_str(), static_cast<unsigned long long>(storage->catalog_version()));
+            return 0;
+        }
+        if (*summary_cmd) return report_summary(*storage);
+        if (*customer_show_cmd) return customer_show(*storage, customer_id);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "loyalty-hq: %s\n", e.what());
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,1086 @@
+// SqliteStorage: head office's Storage on one SQLite file (WAL, synchronous=FULL). Schema and
+// the rules of ingest are in docs/head-office.md.
+#include <sys/stat.h>
+
+#include <array>
+#include <google/protobuf/util/time_util.h>
+#include <map>
+#include <set>
+
+#include "common/sqlite/database.hpp"
+#include "common/sqlite/migrations.hpp"
+#include "hq/storage/storage.hpp"
+#include "proto/event_kind.hpp"
+
+namespace loyalty::hq {
+namespace {
+
+// Times are INTEGER milliseconds since the Unix epoch (UTC); money INTEGER minor units.
+constexpr std::string_view k_v1_schema = R"sql(
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('catalog_version', 0);
+
+CREATE TABLE terminals (
+    terminal_id      TEXT PRIMARY KEY,
+    store_id         TEXT NOT NULL,
+    database_id      TEXT NOT NULL DEFAULT '',
+    epoch            INTEGER NOT NULL DEFAULT 1,
+    stored_through   INTEGER NOT NULL DEFAULT 0,
+    reported_through INTEGER NOT NULL DEFAULT 0,
+    catalog_version  INTEGER NOT NULL DEFAULT 0,
+    software_version TEXT NOT NULL DEFAULT '',
+    events           INTEGER NOT NULL DEFAULT 0,
+    connected        INTEGER NOT NULL DEFAULT 0,
+    first_contact    INTEGER NOT NULL,
+    last_contact     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+    id            INTEGER PRIMARY KEY,
+    terminal_id   TEXT NOT NULL,
+    epoch         INTEGER NOT NULL,
+    sequence      INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    store_id      TEXT NOT NULL,
+    terminal_time INTEGER NOT NULL,
+    received_at   INTEGER NOT NULL,
+    body          BLOB NOT NULL,
+    UNIQUE (terminal_id, epoch, sequence)
+);
+
+CREATE TABLE sales (
+    id              INTEGER PRIMARY KEY,
+    terminal_id     TEXT NOT NULL,
+    sale_id         TEXT NOT NULL,
+    store_id        TEXT NOT NULL,
+    customer_id     TEXT,
+    sold_at         INTEGER NOT NULL,
+    currency        TEXT NOT NULL,
+    subtotal        INTEGER NOT NULL,
+    discount_total  INTEGER NOT NULL,
+    total           INTEGER NOT NULL,
+    points_earned   INTEGER NOT NULL,
+    points_redeemed INTEGER NOT NULL,
+    UNIQUE (terminal_id, sale_id)
+);
+CREATE INDEX sales_customer ON sales (customer_id) WHERE customer_id IS NOT NULL;
+CREATE INDEX sales_store_time ON sales (store_id, sold_at);
+
+CREATE TABLE sale_lines (
+    sale         INTEGER NOT NULL REFERENCES sales (id),
+    line_no      INTEGER NOT NULL,
+    gtin         TEXT NOT NULL,
+    department   TEXT NOT NULL,
+    units        INTEGER,
+    weight_grams INTEGER,
+    line_total   INTEGER NOT NULL,
+    PRIMARY KEY (sale, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE sale_discounts (
+    sale        INTEGER NOT NULL REFERENCES sales (id),
+    discount_no INTEGER NOT NULL,
+    offer_id    TEXT NOT NULL,
+    amount      INTEGER NOT NULL,
+    coupon_code TEXT,
+    PRIMARY KEY (sale, discount_no)
+) WITHOUT ROWID;
+CREATE INDEX sale_discounts_offer ON sale_discounts (offer_id);
+
+CREATE TABLE returns (
+    id                INTEGER PRIMARY KEY,
+    terminal_id       TEXT NOT NULL,
+    return_id         TEXT NOT NULL,
+    store_id          TEXT NOT NULL,
+    original_sale_id  TEXT NOT NULL,
+    customer_id       TEXT,
+    returned_at       INTEGER NOT NULL,
+    refund_total      INTEGER NOT NULL,
+    points_reversed   INTEGER NOT NULL,
+    points_given_back INTEGER NOT NULL,
+    UNIQUE (terminal_id, return_id)
+);
+
+CREATE TABLE voids (
+    terminal_id TEXT NOT NULL,
+    sale_id     TEXT NOT NULL,
+    store_id    TEXT NOT NULL,
+    voided_at   INTEGER NOT NULL,
+    reason      INTEGER NOT NULL,
+    total       INTEGER NOT NULL,
+    PRIMARY KEY (terminal_id, sale_id)
+) WITHOUT ROWID;
+
+CREATE TABLE customers (
+    customer_id     TEXT PRIMARY KEY,
+    given_name      TEXT,
+    family_name     TEXT,
+    email           TEXT,
+    phone           TEXT,
+    birthday        BLOB,
+    tier            INTEGER NOT NULL DEFAULT 1,
+    segment         TEXT NOT NULL DEFAULT '',
+    points_balance  INTEGER NOT NULL DEFAULT 0,
+    balance_version INTEGER NOT NULL DEFAULT 0,
+    consents        BLOB,
+    member_since    INTEGER NOT NULL,
+    enrolled_at     TEXT,
+    changed_version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customers_changed ON customers (changed_version);
+
+CREATE TABLE customer_cards (
+    loyalty_card TEXT PRIMARY KEY,
+    customer_id  TEXT NOT NULL REFERENCES customers (customer_id),
+    blocked      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX customer_cards_customer ON customer_cards (customer_id);
+
+CREATE TABLE points_ledger (
+    id          INTEGER PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    delta       INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    sequence    INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    balance     INTEGER NOT NULL
+);
+CREATE INDEX points_ledger_customer ON points_ledger (customer_id);
+
+CREATE TABLE consent_log (
+    id          INTEGER PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    purpose     INTEGER NOT NULL,
+    granted     INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    source      INTEGER NOT NULL,
+    terminal_id TEXT
+);
+CREATE INDEX consent_log_customer ON consent_log (customer_id);
+
+CREATE TABLE offers (
+    offer_id        TEXT PRIMARY KEY,
+    revision        INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    body            BLOB NOT NULL,
+    added_at        INTEGER NOT NULL,
+    retired_at      INTEGER,
+    changed_version INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE assignments (
+    offer_id        TEXT NOT NULL,
+    customer_id     TEXT NOT NULL,
+    code            TEXT NOT NULL DEFAULT '',
+    uses_left       INTEGER NOT NULL DEFAULT 0,
+    expires_at      INTEGER,
+    assigned_at     INTEGER NOT NULL,
+    withdrawn       INTEGER NOT NULL DEFAULT 0,
+    changed_version INTEGER NOT NULL,
+    PRIMARY KEY (offer_id, customer_id, code)
+) WITHOUT ROWID;
+CREATE INDEX assignments_changed ON assignments (changed_version);
+
+CREATE TABLE redeemed_codes (
+    code        TEXT PRIMARY KEY,
+    offer_id    TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    sale_id     TEXT NOT NULL,
+    redeemed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE revocations (
+    id          INTEGER PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    kind        INTEGER NOT NULL,
+    offer_id    TEXT NOT NULL DEFAULT '',
+    customer_id TEXT NOT NULL DEFAULT '',
+    code        TEXT NOT NULL DEFAULT '',
+    card        TEXT NOT NULL DEFAULT '',
+    at          INTEGER NOT NULL
+);
+CREATE INDEX revocations_version ON revocations (version);
+
+CREATE TABLE points_rules (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    body            BLOB NOT NULL,
+    changed_version INTEGER NOT NULL
+);
+
+CREATE TABLE conflicts (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    detected_at INTEGER NOT NULL,
+    store_id    TEXT NOT NULL DEFAULT '',
+    terminal_id TEXT NOT NULL DEFAULT '',
+    sequence    INTEGER NOT NULL DEFAULT 0,
+    customer_id TEXT NOT NULL DEFAULT '',
+    detail      TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<sqlite::Migration, 1> k_migrations{{
+    {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
+}};
+
+std::int64_t to_ms(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Clock::time_point from_ms(std::int64_t ms) {
+    return Clock::time_point{std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds{ms})};
+}
+
+std::int64_t timestamp_ms(const google::protobuf::Timestamp& t) {
+    return t.seconds() * 1000 + t.nanos() / 1'000'000;
+}
+
+google::protobuf::Timestamp timestamp(std::int64_t ms) {
+    return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms);
+}
+
+// The first column of the one row `query` returns (0 when none).
+std::int64_t scalar(sqlite::Statement& query) {
+    const std::int64_t value = query.step() ? query.column_int64(0) : 0;
+    query.reset();
+    return value;
+}
+
+std::optional<std::string> optional_text(const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional{text};
+}
+
+std::string money(std::int64_t minor) {
+    const char* sign = minor < 0 ? "-" : "";
+    const std::uint64_t abs = minor < 0 ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
+    char text[40];
+    std::snprintf(text, sizeof text, "%s%llu.%02llu", sign, static_cast<unsigned long long>(abs / 100),
+                  static_cast<unsigned long long>(abs % 100));
+    return text;
+}
+
+class SqliteStorage final : public Storage {
+public:
+    explicit SqliteStorage(const std::filesystem::path& file) : db_(open(file)) {}
+
+    // ---- sync --------------------------------------------------------------------------------------
+
+    void write_group(const std::function<void()>& work) override {
+        sqlite::Transaction tx(db_);
+        pending_version_.reset();
+        try {
+            work();
+            tx.commit();
+        } catch (...) {
+            pending_version_.reset();
+            throw;
+        }
+        pending_version_.reset();
+    }
+
+    std::uint64_t record_hello(const TerminalContact& c) override {
+        return in_savepoint([&] {
+            const std::int64_t at = to_ms(c.at);
+            auto& find = db_.cached("SELECT database_id, epoch, stored_through FROM terminals WHERE terminal_id = ?");
+            find.bind(1, c.terminal_id);
+            if (!find.step()) {
+                find.reset();
+                db_.cached(
+                       "INSERT INTO terminals (terminal_id, store_id, database_id, first_contact, last_contact) "
+                       "VALUES (?, ?, ?, ?, ?)")
+                    .bind_all(c.terminal_id, c.store_id, c.database_id, at, at)
+                    .run();
+            } else {
+                const std::string held_database = find.column_text(0);
+                const std::int64_t epoch = find.column_int64(1);
+                const std::int64_t stored = find.column_int64(2);
+                find.reset();
+                if (!c.database_id.empty() && held_database != c.database_id) {
+                    if (!held_database.empty()) {
+                        conflict("database_replaced", c.store_id, c.terminal_id, 0, "",
+                                 "terminal " + c.terminal_id + " came back with another database (" + c.database_id +
+                                     ", was " + held_database + "); its events through " + std::to_string(stored) +
+                                     " are kept and its sequences are counted again from 1");
+                        db_.cached(
+                               "UPDATE terminals SET epoch = ?, stored_through = 0, reported_through = 0 "
+                               "WHERE terminal_id = ?")
+                            .bind_all(epoch + 1, c.terminal_id)
+                            .run();
+                    }
+                    db_.cached("UPDATE terminals SET database_id = ? WHERE terminal_id = ?")
+                        .bind_all(c.database_id, c.terminal_id)
+                        .run();
+                }
+            }
+            db_.cached(
+                   "UPDATE terminals SET store_id = ?, software_version = ?, catalog_version = ?, connected = 1, "
+                   "last_contact = ?, reported_through = max(reported_through, ?) WHERE terminal_id = ?")
+                .bind_all(c.store_id, c.software_version, static_cast<std::int64_t>(c.catalog_version), at,
+                          static_cast<std::int64_t>(c.next_sequence > 0 ? c.next_sequence - 1 : 0), c.terminal_id)
+                .run();
+            return static_cast<std::uint64_t>(scalar(
+                db_.cached("SELECT stored_through FROM terminals WHERE terminal_id = ?").bind(1, c.terminal_id)));
+        });
+    }
+
+    void record_disconnect(const std::string& terminal_id, Clock::time_point at) override {
+        db_.cached("UPDATE terminals SET connected = 0, last_contact = ? WHERE terminal_id = ?")
+            .bind_all(to_ms(at), terminal_id)
+            .run();
+    }
+
+    BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
+                            Clock::time_point received_at) override {
+        return in_savepoint([&] {
+            auto& find = db_.cached("SELECT store_id, epoch, stored_through FROM terminals WHERE terminal_id = ?");
+            find.bind(1, terminal_id);
+            if (!find.step()) throw StorageError("terminal " + terminal_id + " sent events before its hello");
+            const std::string store_id = find.column_text(0);
+            const std::int64_t epoch = find.column_int64(1);
+            auto stored = static_cast<std::uint64_t>(find.column_int64(2));
+            find.reset();
+            BatchResult result;
+            const std::int64_t now = to_ms(received_at);
+            std::string body;
+            for (const auto& event : batch.events()) {
+                const std::uint64_t sequence = event.header().sequence();
+                const std::string_view kind = event_kind(event);
+                if (sequence == 0 || sequence > static_cast<std::uint64_t>(INT64_MAX)) {
+                    throw StorageError("event with sequence " + std::to_string(sequence) + " (must be 1 or more)");
+                }
+                if (kind.empty()) {
+                    throw StorageError("event " + std::to_string(sequence) + " has no body this head office knows");
+                }
+                event.SerializeToString(&body);
+                auto& insert = db_.cached(
+                    "INSERT OR IGNORE INTO events (terminal_id, epoch, sequence, kind, store_id, terminal_time, "
+                    "received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                insert
+                    .bind_all(terminal_id, epoch, static_cast<std::int64_t>(sequence), kind, store_id,
+                              event_time(event, now), now)
+                    .bind_blob(8, body)
+                    .run();
+                if (db_.changes() == 0) continue;  // a replay: held already
+                if (sequence > stored + 1) {
+                    conflict("sequence_gap", store_id, terminal_id, sequence, "",
+                             "events " + std::to_string(stored + 1) + " to " + std::to_string(sequence - 1) +
+                                 " of terminal " + terminal_id + " never arrived before " + std::to_string(sequence));
+                }
+                apply(event, store_id, terminal_id, now);
+                stored = std::max(stored, sequence);
+                ++result.new_events;
+            }
+            db_.cached(
+                   "UPDATE terminals SET stored_through = ?, events = events + ?, last_contact = ?, "
+                   "reported_through = max(reported_through, ?) WHERE terminal_id = ?")
+                .bind_all(static_cast<std::int64_t>(stored), static_cast<std::int64_t>(result.new_events), now,
+                          static_cast<std::int64_t>(stored), terminal_id)
+                .run();
+            result.stored_through = stored;
+            return result;
+        });
+    }
+
+    // ---- catalog -----------------------------------------------------------------------------------
+
+    std::uint64_t catalog_version() override {
+        return static_cast<std::uint64_t>(scalar(db_.cached("SELECT value FROM meta WHERE key = 'catalog_version'")));
+    }
+
+    std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have, std::size_t part_bytes) override {
+        sqlite::Transaction snapshot(db_, sqlite::Transaction::Kind::deferred);
+        const std::uint64_t now = catalog_version();
+        if (have == now) return {};
+        const bool full = have == 0 || have > now;
+        const auto after = static_cast<std::int64_t>(full ? 0 : have);
+        Parts parts(have, now, full, part_bytes);
+
+        auto& offers = db_.cached(
+            "SELECT offer_id, body, retired_at IS NOT NULL FROM offers WHERE changed_version > ? "
+            "ORDER BY offer_id");
+        offers.bind(1, after);
+        while (offers.step()) {
+            if (offers.column_int64(2) != 0) {
+                if (!full) parts.removed_offer(offers.column_text(0));
+                continue;
+            }
+            v1::Offer offer;
+            if (!offer.ParseFromString(offers.column_blob(1))) {
+                throw StorageError("offer " + offers.column_text(0) + " cannot be read");
+            }
+            parts.offer(std::move(offer));
+        }
+        offers.reset();
+
+        auto& customers =
+            db_.cached(std::string{k_select_customer} + " WHERE changed_version > ? ORDER BY customer_id");
+        customers.bind(1, after);
+        while (customers.step())
+            parts.customer(read_customer(customers));
+        customers.reset();
+
+        auto& assignments = db_.cached(
+            "SELECT offer_id, customer_id, code, uses_left, expires_at, withdrawn FROM assignments "
+            "WHERE changed_version > ? AND (withdrawn = 0 OR ? > 0) AND offer_id IN "
+            "(SELECT offer_id FROM offers WHERE retired_at IS NULL) ORDER BY offer_id, customer_id");
+        assignments.bind(1, after).bind(2, full ? std::int64_t{0} : std::int64_t{1});
+        while (assignments.step()) {
+            if (assignments.column_int64(5) != 0) {
+                v1::Revocation r;
+                r.set_kind(v1::REVOCATION_KIND_ASSIGNMENT_WITHDRAWN);
+                r.set_offer_id(assignments.column_text(0));
+                r.set_customer_id(assignments.column_text(1));
+                r.set_code(assignments.column_text(2));
+                parts.revocation(std::move(r));
+                continue;
+            }
+            v1::OfferAssignment a;
+            a.set_offer_id(assignments.column_text(0));
+            a.set_customer_id(assignments.column_text(1));
+            a.set_code(assignments.column_text(2));
+            a.set_uses_left(static_cast<std::uint32_t>(assignments.column_int64(3)));
+            if (!assignments.column_is_null(4)) *a.mutable_expires_at() = timestamp(assignments.column_int64(4));
+            parts.assignment(std::move(a));
+        }
+        assignments.reset();
+
+        // A full resync rebuilds the cache: only what must still be refused there (used codes,
+        // blocked cards) is repeated.
+        auto& revocations = db_.cached(
+            "SELECT kind, offer_id, customer_id, code, card, at FROM revocations WHERE version > ? AND "
+            "(? = 0 OR kind IN (1, 5)) ORDER BY id");
+        revocations.bind(1, after).bind(2, full ? std::int64_t{1} : std::int64_t{0});
+        while (revocations.step()) {
+            v1::Revocation r;
+            r.set_kind(static_cast<v1::RevocationKind>(revocations.column_int64(0)));
+            r.set_offer_id(revocations.column_text(1));
+            r.set_customer_id(revocations.column_text(2));
+            r.set_code(revocations.column_text(3));
+            r.set_loyalty_card(revocations.column_text(4));
+            *r.mutable_at() = timestamp(revocations.column_int64(5));
+            parts.revocation(std::move(r));
+        }
+        revocations.reset();
+
+        auto& rules = db_.cached("SELECT body FROM points_rules WHERE id = 1 AND changed_version > ?");
+        rules.bind(1, after);
+        if (rules.step()) {
+            v1::PointsRules r;
+            if (!r.ParseFromString(rules.column_blob(0))) throw StorageError("points rules cannot be read");
+            parts.rules(r);
+        }
+        rules.reset();
+        return parts.finish();
+    }
+
+    // ---- administration ---------------------------------------------------------------------------
+
+    void put_offers(const std::vector<v1::Offer>& list, const v1::PointsRules* rules) override {
+        write_group([&] {
+            const std::int64_t now = to_ms(Clock::now());
+            for (v1::Offer offer : list) {
+                auto& revision = db_.cached("SELECT revision FROM offers WHERE offer_id = ?");
+                revision.bind(1, offer.offer_id());
+                const std::int64_t previous = revision.step() ? revision.column_int64(0) : 0;
+                revision.reset();
+                offer.set_revision(static_cast<std::uint64_t>(previous) + 1);
+                db_.cached(
+                       "INSERT INTO offers (offer_id, revision, name, body, added_at, retired_at, changed_version) "
+                       "VALUES (?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (offer_id) DO UPDATE SET "
+                       "revision = excluded.revision, name = excluded.name, body = excluded.body, "
+                       "retired_at = NULL, changed_version = excluded.changed_version")
+                    .bind_all(offer.offer_id(), previous + 1, offer.name())
+                    .bind_blob(4, offer.SerializeAsString())
+                    .bind(5, now)
+                    .bind(6, bump())
+                    .run();
+            }
+            if (rules != nullptr) {
+                db_.cached("INSERT OR REPLACE INTO points_rules (id, body, changed_version) VALUES (1, ?, ?)")
+                    .bind_blob(1, rules->SerializeAsString())
+                    .bind(2, bump())
+                    .run();
+            }
+        });
+    }
+
+    std::vector<OfferRow> offers(bool include_retired) override {
+        std::vector<OfferRow> rows;
+        auto& select = db_.cached(
+            "SELECT o.body, o.retired_at IS NOT NULL, "
+            "(SELECT count(*) FROM sale_discounts d WHERE d.offer_id = o.offer_id), "
+            "(SELECT coalesce(sum(amount), 0) FROM sale_discounts d WHERE d.offer_id = o.offer_id), "
+            "(SELECT count(*) FROM assignments a WHERE a.offer_id = o.offer_id AND a.withdrawn = 0) "
+            "FROM offers o WHERE ? OR o.retired_at IS NULL ORDER BY o.offer_id");
+        select.bind(1, include_retired ? std::int64_t{1} : std::int64_t{0});
+        while (select.step()) {
+            OfferRow& row = rows.emplace_back();
+            if (!row.offer.ParseFromString(select.column_blob(0))) throw StorageError("an offer cannot be read");
+            row.retired = select.column_int64(1) != 0;
+            row.redemptions = static_cast<std::uint64_t>(select.column_int64(2));
+            row.discount_minor_units = select.column_int64(3);
+            row.assignments = static_cast<std::uint64_t>(select.column_int64(4));
+        }
+        select.reset();
+        return rows;
+    }
+
+    bool retire_offer(const std::string& offer_id) override {
+        bool retired = false;
+        write_group([&] {
+            auto& find = db_.cached("SELECT 1 FROM offers WHERE offer_id = ? AND retired_at IS NULL");
+            find.bind(1, offer_id);
+            retired = find.step();
+            find.reset();
+            if (!retired) return;
+            const std::int64_t version = bump();
+            db_.cached("UPDATE offers SET retired_at = ?, changed_version = ? WHERE offer_id = ?")
+                .bind_all(to_ms(Clock::now()), version, offer_id)
+                .run();
+        });
+        return retired;
+    }
+
+    void assign(const v1::OfferAssignment& a) override {
+        write_group([&] {
+            auto& offer = db_.cached("SELECT 1 FROM offers WHERE offer_id = ? AND retired_at IS NULL");
+            offer.bind(1, a.offer_id());
+            const bool live = offer.step();
+            offer.reset();
+            if (!live) throw StorageError("no live offer " + a.offer_id());
+            auto& customer = db_.cached("SELECT 1 FROM customers WHERE customer_id = ?");
+            customer.bind(1, a.customer_id());
+            const bool known = customer.step();
+            customer.reset();
+            if (!known) throw StorageError("no customer " + a.customer_id());
+            auto& insert = db_.cached(
+                "INSERT OR REPLACE INTO assignments (offer_id, customer_id, code, uses_left, expires_at, assigned_at, "
+                "withdrawn, changed_version) VALUES (?, ?, ?, ?, ?, ?, 0, ?)");
+            insert.bind_all(a.offer_id(), a.customer_id(), a.code(), static_cast<std::int64_t>(a.uses_left()));
+            if (a.has_expires_at()) {
+                insert.bind(5, timestamp_ms(a.expires_at()));
+            } else {
+                insert.bind(5, nullptr);
+            }
+            insert.bind(6, to_ms(Clock::now())).bind(7, bump()).run();
+        });
+    }
+
+    std::vector<TerminalRow> terminals() override {
+        std::vector<TerminalRow> rows;
+        auto& select = db_.cached(
+            "SELECT store_id, terminal_id, software_version, stored_through, "
+            "max(reported_through - stored_through, 0), catalog_version, events, connected, last_contact "
+            "FROM terminals ORDER BY store_id, terminal_id");
+        while (select.step()) {
+            TerminalRow& row = rows.emplace_back();
+            row.store_id = select.column_text(0);
+            row.terminal_id = select.column_text(1);
+            row.software_version = select.column_text(2);
+            row.stored_through = static_cast<std::uint64_t>(select.column_int64(3));
+            row.backlog = static_cast<std::uint64_t>(select.column_int64(4));
+            row.catalog_version = static_cast<std::uint64_t>(select.column_int64(5));
+            row.events = static_cast<std::uint64_t>(select.column_int64(6));
+            row.connected = select.column_int64(7) != 0;
+            row.last_contact = from_ms(select.column_int64(8));
+        }
+        select.reset();
+        return rows;
+    }
+
+    std::vector<ConflictRow> conflicts() override {
+        std::vector<ConflictRow> rows;
+        auto& select = db_.cached(
+            "SELECT id, kind, detected_at, store_id, terminal_id, sequence, customer_id, detail FROM conflicts "
+            "ORDER BY id");
+        while (select.step()) {
+            ConflictRow& row = rows.emplace_back();
+            row.id = select.column_int64(0);
+            row.kind = select.column_text(1);
+            row.detected_at = from_ms(select.column_int64(2));
+            row.store_id = select.column_text(3);
+            row.terminal_id = select.column_text(4);
+            row.sequence = static_cast<std::uint64_t>(select.column_int64(5));
+            row.customer_id = select.column_text(6);
+            row.detail = select.column_text(7);
+        }
+        select.reset();
+        return rows;
+    }
+
+    Summary summary() override {
+        sqlite::Transaction snapshot(db_, sqlite::Transaction::Kind::deferred);
+        Summary s;
+        std::map<std::string, StoreSales> stores;
+        auto& sales = db_.cached(
+            "SELECT store_id, count(*), count(customer_id), sum(total), sum(discount_total), sum(points_earned), "
+            "sum(points_redeemed) FROM sales GROUP BY store_id");
+        while (sales.step()) {
+            StoreSales& row = stores[sales.column_text(0)];
+            row.sales = static_cast<std::uint64_t>(sales.column_int64(1));
+            row.card_sales = static_cast<std::uint64_t>(sales.column_int64(2));
+            row.revenue = sales.column_int64(3);
+            row.discounts = sales.column_int64(4);
+            row.points_earned = sales.column_int64(5);
+            row.points_redeemed = sales.column_int64(6);
+        }
+        sales.reset();
+        auto& returns = db_.cached("SELECT store_id, count(*), sum(refund_total) FROM returns GROUP BY store_id");
+        while (returns.step()) {
+            StoreSales& row = stores[returns.column_text(0)];
+            row.returns = static_cast<std::uint64_t>(returns.column_int64(1));
+            row.refunds = returns.column_int64(2);
+        }
+        returns.reset();
+        auto& voids = db_.cached("SELECT store_id, count(*) FROM voids GROUP BY store_id");
+        while (voids.step())
+            stores[voids.column_text(0)].voids = static_cast<std::uint64_t>(voids.column_int64(1));
+        voids.reset();
+        for (auto& [id, row] : stores) {
+            row.store_id = id;
+            s.stores.push_back(row);
+        }
+        auto& offers = db_.cached(
+            "SELECT d.offer_id, coalesce(o.name, ''), count(*), sum(d.amount) FROM sale_discounts d "
+            "LEFT JOIN offers o ON o.offer_id = d.offer_id GROUP BY d.offer_id ORDER BY sum(d.amount) DESC, "
+            "d.offer_id");
+        while (offers.step()) {
+            OfferRedemptions& row = s.offers.emplace_back();
+            row.offer_id = offers.column_text(0);
+            row.name = offers.column_text(1);
+            row.redemptions = static_cast<std::uint64_t>(offers.column_int64(2));
+            row.discount = offers.column_int64(3);
+        }
+        offers.reset();
+        s.customers = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM customers").value_or(0));
+        s.enrolled_at_tills = static_cast<std::uint64_t>(
+            db_.query_int64("SELECT count(*) FROM customers WHERE enrolled_at IS NOT NULL").value_or(0));
+        s.events = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM events").value_or(0));
+        s.conflicts = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM conflicts").value_or(0));
+        return s;
+    }
+
+    std::optional<v1::Customer> customer(const std::string& customer_id) override {
+        auto& select = db_.cached(std::string{k_select_customer} + " WHERE customer_id = ?");
+        select.bind(1, customer_id);
+        std::optional<v1::Customer> found;
+        if (select.step()) found = read_customer(select);
+        select.reset();
+        return found;
+    }
+
+private:
+    static constexpr std::string_view k_select_customer =
+        "SELECT customer_id, coalesce(given_name, ''), coalesce(family_name, ''), coalesce(email, ''), "
+        "coalesce(phone, ''), birthday, tier, segment, points_balance, balance_version, consents, member_since "
+        "FROM customers";
+
+    // Collects a delta into parts of about part_bytes each.
+    class Parts {
+    public:
+        Parts(std::uint64_t from, std::uint64_t to, bool full, std::size_t part_bytes)
+            : from_(from), to_(to), full_(full), limit_(part_bytes) {
+            next();
+        }
+        void offer(v1::Offer o) {
+            add(o.ByteSizeLong());
+            *parts_.back().add_offers() = std::move(o);
+        }
+        void removed_offer(std::string id) {
+            add(id.size());
+            parts_.back().add_removed_offer_ids(std::move(id));
+        }
+        void customer(v1::Customer c) {
+            add(c.ByteSizeLong());
+            *parts_.back().add_customers() = std::move(c);
+        }
+        void assignment(v1::OfferAssignment a) {
+            add(a.ByteSizeLong());
+            *parts_.back().add_assignments() = std::move(a);
+        }
+        void revocation(v1::Revocation r) {
+            add(r.ByteSizeLong());
+            *parts_.back().add_revocations() = std::move(r);
+        }
+        void rules(const v1::PointsRules& r) {
+            add(r.ByteSizeLong());
+            *parts_.back().mutable_points_rules() = r;
+        }
+        std::vector<v1::CatalogDelta> finish() {
+            for (std::size_t i = 0; i + 1 < parts_.size(); ++i)
+                parts_[i].set_more_parts(true);
+            return std::move(parts_);
+        }
+
+    private:
+        void add(std::size_t bytes) {
+            if (size_ > 0 && size_ + bytes + 8 > limit_) next();
+            size_ += bytes + 8;
+        }
+        void next() {
+            v1::CatalogDelta& d = parts_.emplace_back();
+            d.set_from_version(from_);
+            d.set_to_version(to_);
+            d.set_full_resync(full_);
+            size_ = 0;
+        }
+        std::uint64_t from_;
+        std::uint64_t to_;
+        bool full_;
+        std::size_t limit_;
+        std::size_t size_ = 0;
+        std::vector<v1::CatalogDelta> parts_;
+    };
+
+    static sqlite::Database open(const std::filesystem::path& file) {
+        std::error_code ec;
+        if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+        try {
+            sqlite::Database db(file);
+            ::chmod(file.c_str(), 0600);
+            db.exec("PRAGMA busy_timeout = 10000");
+            if (db.query_text("PRAGMA journal_mode = WAL") != "wal") {
+                throw StorageError("database " + file.string() + ": the file system does not support WAL mode");
+            }
+            db.exec("PRAGMA synchronous = FULL");
+            db.exec("PRAGMA foreign_keys = ON");
+            sqlite::migrate(db, k_migrations);
+            return db;
+        } catch (const sqlite::SchemaError& e) {
+            throw StorageError(e.what());
+        } catch (const sqlite::Error& e) {
+            throw StorageError("database " + file.string() + " cannot be opened: " + e.what());
+        }
+    }
+
+    template <typename Work>
+    auto in_savepoint(Work&& work) -> decltype(work()) {
+        db_.exec("SAVEPOINT step");
+        try {
+            auto result = work();
+            db_.exec("RELEASE step");
+            return result;
+        } catch (...) {
+            db_.exec("ROLLBACK TO step");
+            db_.exec("RELEASE step");
+            throw;
+        }
+    }
+
+    // The catalog version this transaction's changes carry (one per transaction).
+    std::int64_t bump() {
+        if (!pending_version_) {
+            pending_version_ = scalar(db_.cached("SELECT value FROM meta WHERE key = 'catalog_version'")) + 1;
+        }
+        db_.cached("UPDATE meta SET value = max(value, ?) WHERE key = 'catalog_version'")
+            .bind(1, *pending_version_)
+            .run();
+        return *pending_version_;
+    }
+
+    void conflict(const std::string& kind, const std::string& store_id, const std::string& terminal_id,
+                  std::uint64_t sequence, const std::string& customer_id, const std::string& detail) {
+        db_.cached(
+               "INSERT INTO conflicts (kind, detected_at, store_id, terminal_id, sequence, customer_id, detail) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(kind, to_ms(Clock::now()), store_id, terminal_id, static_cast<std::int64_t>(sequence),
+                      customer_id, detail)
+            .run();
+    }
+
+    static std::int64_t event_time(const v1::Event& event, std::int64_t fallback) {
+        return event.header().has_terminal_time() ? timestamp_ms(event.header().terminal_time()) : fallback;
+    }
+
+    // ---- applying one new event ------------------------------------------------------------------
+
+    void apply(const v1::Event& event, const std::string& store_id, const std::string& terminal_id, std::int64_t now) {
+        const std::uint64_t sequence = event.header().sequence();
+        const std::int64_t at = event_time(event, now);
+        switch (event.body_case()) {
+            case v1::Event::kPurchase: apply_purchase(event.purchase(), store_id, terminal_id, sequence, at); break;
+            case v1::Event::kVoidSale: {
+                const auto& v = event.void_sale();
+                db_.cached(
+                       "INSERT OR IGNORE INTO voids (terminal_id, sale_id, store_id, voided_at, reason, total) "
+                       "VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind_all(terminal_id, v.sale_id(), store_id, at, static_cast<std::int64_t>(v.reason()),
+                              v.total().minor_units())
+                    .run();
+                break;
+            }
+            case v1::Event::kSaleReturn: apply_return(event.sale_return(), store_id, terminal_id, sequence, at); break;
+            case v1::Event::kEnrollment:
+                apply_enrollment(event.enrollment(), store_id, terminal_id, sequence, at);
+                break;
+            case v1::Event::kConsent: {
+                const auto& c = event.consent();
+                if (!ensure_customer(c.customer_id(), c.loyalty_card(), at)) break;
+                record_consents(c.customer_id(), c.changes(), terminal_id, at);
+                break;
+            }
+            default: break;
+        }
+    }
+
+    void apply_purchase(const v1::PurchaseEvent& p, const std::string& store_id, const std::string& terminal_id,
+                        std::uint64_t sequence, std::int64_t at) {
+        auto& insert = db_.cached(
+            "INSERT OR IGNORE INTO sales (terminal_id, sale_id, store_id, customer_id, sold_at, currency, subtotal, "
+            "discount_total, total, points_earned, points_redeemed) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        insert
+            .bind_all(terminal_id, p.sale_id(), store_id, optional_text(p.customer_id()), at,
+                      p.total().currency().empty() ? p.subtotal().currency() : p.total().currency(),
+                      p.subtotal().minor_units(), p.discount_total().minor_units(), p.total().minor_units(),
+                      p.points().earned(), p.points().redeemed())
+            .run();
+        if (db_.changes() == 0) {
+            conflict("duplicate_sale", store_id, terminal_id, sequence, p.customer_id(),
+                     "sale " + p.sale_id() + " of terminal " + terminal_id + " arrived again as event " +
+                         std::to_string(sequence) + "; the first one is kept");
+            return;
+        }
+        const std::int64_t sale = db_.last_insert_rowid();
+        for (const auto& line : p.lines()) {
+            auto& l = db_.cached(
+                "INSERT OR IGNORE INTO sale_lines (sale, line_no, gtin, department, units, weight_grams, line_total) "
+                "VALUES (?,?,?,?,?,?,?)");
+            l.bind_all(sale, static_cast<std::int64_t>(line.line_no()), line.gtin(), line.department());
+            if (line.quantity().has_weight_grams()) {
+                l.bind(5, nullptr).bind(6, line.quantity().weight_grams());
+            } else {
+                l.bind(5, line.quantity().units()).bind(6, nullptr);
+            }
+            l.bind(7, line.line_total().minor_units()).run();
+        }
+        std::int64_t discount_no = 0;
+        for (const auto& d : p.discounts()) {
+            db_.cached(
+                   "INSERT INTO sale_discounts (sale, discount_no, offer_id, amount, coupon_code) "
+                   "VALUES (?,?,?,?,?)")
+                .bind_all(sale, ++discount_no, d.offer_id(), d.amount().minor_units(), optional_text(d.coupon_code()))
+                .run();
+            if (!d.coupon_code().empty())
+                redeem_code(d.coupon_code(), d.offer_id(), p, store_id, terminal_id, sequence, at);
+        }
+        for (const auto& line : p.points().lines()) {
+            if (!line.coupon_code().empty()) {
+                redeem_code(line.coupon_code(), line.offer_id(), p, store_id, terminal_id, sequence, at);
+            }
+        }
+        if (!p.customer_id().empty() && (p.points().earned() != 0 || p.points().redeemed() != 0)) {
+            if (!ensure_customer(p.customer_id(), p.loyalty_card(), at)) return;
+            if (p.points().earned() != 0)
+                ledger(p.customer_id(), p.points().earned(), "earned: sale " + p.sale_id(), store_id, terminal_id,
+                       sequence, at);
+            if (p.points().redeemed() != 0)
+                ledger(p.customer_id(), -p.points().redeemed(), "redeemed: sale " + p.sale_id(), store_id, terminal_id,
+                       sequence, at);
+        }
+    }
+
+    void apply_return(const v1::ReturnEvent& r, const std::string& store_id, const std::string& terminal_id,
+                      std::uint64_t sequence, std::int64_t at) {
+        db_.cached(
+               "INSERT OR IGNORE INTO returns (terminal_id, return_id, store_id, original_sale_id, customer_id, "
+               "returned_at, refund_total, points_reversed, points_given_back) VALUES (?,?,?,?,?,?,?,?,?)")
+            .bind_all(terminal_id, r.return_id(), store_id, r.original_sale_id(), optional_text(r.customer_id()), at,
+                      r.refund_total().minor_units(), r.points_reversed(), r.points_given_back())
+            .run();
+        if (db_.changes() == 0 || r.customer_id().empty()) return;
+        if (!ensure_customer(r.customer_id(), r.loyalty_card(), at)) return;
+        if (r.points_reversed() != 0)
+            ledger(r.customer_id(), -r.points_reversed(), "reversed: return " + r.return_id(), store_id, terminal_id,
+                   sequence, at);
+        if (r.points_given_back() != 0)
+            ledger(r.customer_id(), r.points_given_back(), "given back: return " + r.return_id(), store_id, terminal_id,
+                   sequence, at);
+    }
+
+    void apply_enrollment(const v1::EnrollmentEvent& e, const std::string& store_id, const std::string& terminal_id,
+                          std::uint64_t sequence, std::int64_t at) {
+        auto& owner = db_.cached("SELECT customer_id FROM customer_cards WHERE loyalty_card = ?");
+        owner.bind(1, e.loyalty_card());
+        const std::optional<std::string> holder = owner.step() ? std::optional{owner.column_text(0)} : std::nullopt;
+        owner.reset();
+        if (holder && *holder != e.customer_id()) {
+            conflict("card_enrolled_twice", store_id, terminal_id, sequence, e.customer_id(),
+                     "the card of customer " + *holder + " was enrolled again as customer " + e.customer_id() +
+                         " at terminal " + terminal_id + "; the card stays with " + *holder);
+        }
+        const auto& contact = e.contact();
+        auto& upsert =
+            db_.cached(
+                   "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, member_since, "
+                   "enrolled_at, changed_version) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (customer_id) DO UPDATE SET "
+                   "given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email, "
+                   "phone = excluded.phone, birthday = excluded.birthday, enrolled_at = excluded.enrolled_at, "
+                   "changed_version = excluded.changed_version")
+                .bind_all(e.customer_id(), optional_text(contact.given_name()), optional_text(contact.family_name()),
+                          optional_text(contact.email()), optional_text(contact.phone()))
+                .bind(7, at)
+                .bind(8, terminal_id)
+                .bind(9, bump());
+        if (contact.has_birthday()) {
+            upsert.bind_blob(6, contact.birthday().SerializeAsString());
+        } else {
+            upsert.bind(6, nullptr);
+        }
+        upsert.run();
+        if (!holder) {
+            db_.cached("INSERT INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?)")
+                .bind_all(e.loyalty_card(), e.customer_id())
+                .run();
+        }
+        record_consents(e.customer_id(), e.consents(), terminal_id, at);
+    }
+
+    // A customer the event names but head office has not heard of (its enrollment is still on
+    // its way, or came from a file loaded at the till) is created bare, with the card.
+    bool ensure_customer(const std::string& customer_id, const std::string& card, std::int64_t at) {
+        if (customer_id.empty()) return false;
+        db_.cached("INSERT OR IGNORE INTO customers (customer_id, member_since, changed_version) VALUES (?, ?, 0)")
+            .bind_all(customer_id, at)
+            .run();
+        if (db_.changes() > 0) {
+            db_.cached("UPDATE customers SET changed_version = ? WHERE customer_id = ?")
+                .bind_all(bump(), customer_id)
+                .run();
+        }
+        if (!card.empty()) {
+            db_.cached("INSERT OR IGNORE INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?)")
+                .bind_all(card, customer_id)
+                .run();
+        }
+        return true;
+    }
+
+    void record_consents(const std::string& customer_id, const google::protobuf::RepeatedPtrField<v1::Consent>& changes,
+                         const std::string& terminal_id, std::int64_t at) {
+        if (changes.empty()) return;
+        auto& read = db_.cached("SELECT consents FROM customers WHERE customer_id = ?");
+        read.bind(1, customer_id);
+        v1::ConsentEvent held;
+        if (read.step() && !read.column_is_null(0)) held.ParseFromString(read.column_blob(0));
+        read.reset();
+        std::map<int, v1::Consent> by_purpose;
+        for (const auto& c : held.changes())
+            by_purpose[c.purpose()] = c;
+        for (const auto& c : changes) {
+            const std::int64_t recorded = c.has_recorded_at() ? timestamp_ms(c.recorded_at()) : at;
+            db_.cached(
+                   "INSERT INTO consent_log (customer_id, purpose, granted, recorded_at, source, terminal_id) "
+                   "VALUES (?,?,?,?,?,?)")
+                .bind_all(customer_id, static_cast<std::int64_t>(c.purpose()), c.granted() ? 1 : 0, recorded,
+                          static_cast<std::int64_t>(c.source()), terminal_id)
+                .run();
+            auto& current = by_purpose[c.purpose()];
+            if (!current.has_recorded_at() || timestamp_ms(current.recorded_at()) <= recorded) current = c;
+        }
+        v1::ConsentEvent merged;
+        for (auto& [purpose, c] : by_purpose)
+            *merged.add_changes() = c;
+        db_.cached("UPDATE customers SET consents = ?, changed_version = ? WHERE customer_id = ?")
+            .bind_blob(1, merged.SerializeAsString())
+            .bind(2, bump())
+            .bind(3, customer_id)
+            .run();
+    }
+
+    void ledger(const std::string& customer_id, std::int64_t delta, const std::string& reason,
+                const std::string& store_id, const std::string& terminal_id, std::uint64_t sequence, std::int64_t at) {
+        auto& update = db_.cached(
+            "UPDATE customers SET points_balance = points_balance + ?, balance_version = balance_version + 1, "
+            "changed_version = ? WHERE customer_id = ? RETURNING points_balance");
+        update.bind(1, delta).bind(2, bump()).bind(3, customer_id);
+        const std::int64_t balance = update.step() ? update.column_int64(0) : 0;
+        update.reset();
+        db_.cached(
+               "INSERT INTO points_ledger (customer_id, delta, reason, terminal_id, sequence, at, balance) "
+               "VALUES (?,?,?,?,?,?,?)")
+            .bind_all(customer_id, delta, reason, terminal_id, static_cast<std::int64_t>(sequence), at, balance)
+            .run();
+        if (balance < 0 && delta < 0) {
+            conflict("balance_below_zero", store_id, terminal_id, sequence, customer_id,
+                     "customer " + customer_id + "'s points balance went to " + std::to_string(balance) + " (" +
+                         reason + " at terminal " + terminal_id + ", " + std::to_string(-delta) +
+                         " points): redeemed offline at more than one till");
+        }
+    }
+
+    void redeem_code(const std::string& code, const std::string& offer_id, const v1::PurchaseEvent& p,
+                     const std::string& store_id, const std::string& terminal_id, std::uint64_t sequence,
+                     std::int64_t at) {
+        auto& first = db_.cached("SELECT terminal_id, sale_id FROM redeemed_codes WHERE code = ?");
+        first.bind(1, code);
+        if (first.step()) {
+            const std::string where = first.column_text(0) + " (sale " + first.column_text(1) + ")";
+            first.reset();
+            conflict("coupon_reused", store_id, terminal_id, sequence, p.customer_id(),
+                     "single-use code " + code + " of offer " + offer_id + " was redeemed at " + where +
+                         " and again at " + terminal_id + " (sale " + p.sale_id() + ", " +
+                         money(discount_for(p, code)) + ")");
+            return;
+        }
+        first.reset();
+        db_.cached("INSERT INTO redeemed_codes (code, offer_id, terminal_id, sale_id, redeemed_at) VALUES (?,?,?,?,?)")
+            .bind_all(code, offer_id, terminal_id, p.sale_id(), at)
+            .run();
+        const std::int64_t version = bump();
+        db_.cached("INSERT INTO revocations (version, kind, offer_id, customer_id, code, at) VALUES (?,?,?,?,?,?)")
+            .bind_all(version, static_cast<std::int64_t>(v1::REVOCATION_KIND_COUPON_CODE_REDEEMED), offer_id,
+                      p.customer_id(), code, at)
+            .run();
+    }
+
+    static std::int64_t discount_for(const v1::PurchaseEvent& p, const std::string& code) {
+        std::int64_t sum = 0;
+        for (const auto& d : p.discounts())
+            if (d.coupon_code() == code) sum += d.amount().minor_units();
+        return sum;
+    }
+
+    v1::Customer read_customer(const sqlite::Statement& row) {
+        v1::Customer c;
+        c.set_customer_id(row.column_text(0));
+        auto* contact = c.mutable_contact();
+        contact->set_given_name(row.column_text(1));
+        contact->set_family_name(row.column_text(2));
+        contact->set_email(row.column_text(3));
+        contact->set_phone(row.column_text(4));
+        if (!row.column_is_null(5)) contact->mutable_birthday()->ParseFromString(row.column_blob(5));
+        c.set_tier(static_cast<v1::Tier>(row.column_int64(6)));
+        c.set_segment(row.column_text(7));
+        c.set_points_balance(row.column_int64(8));
+        c.set_balance_version(static_cast<std::uint64_t>(row.column_int64(9)));
+        if (!row.column_is_null(10)) {
+            v1::ConsentEvent consents;
+            consents.ParseFromString(row.column_blob(10));
+            *c.mutable_consents() = consents.changes();
+        }
+        *c.mutable_member_since() = timestamp(row.column_int64(11));
+        auto& cards = db_.cached(
+            "SELECT loyalty_card FROM customer_cards WHERE customer_id = ? AND blocked = 0 "
+            "ORDER BY loyalty_card");
+        cards.bind(1, c.customer_id());
+        while (cards.step())
+            c.add_loyalty_cards(cards.column_text(0));
+        cards.reset();
+        return c;
+    }
+
+    sqlite::Database db_;
+    std::optional<std::int64_t> pending_version_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& file) {
+    return std::make_unique<SqliteStorage>(file);
+}
+
+}  // namespace loyalty::hq

@@ -1,0 +1,156 @@
+// Storage: everything head office keeps (spec §5 storage), behind an interface so a PostgreSQL
+// backend can take SQLite's place for chains that outgrow one machine. SqliteStorage
+// (sqlite_storage.hpp) is the one there is today.
+//
+// Sync's writes (hello, batches, disconnects) are made inside write_group(), which the ingest's
+// writer thread uses to commit many terminals' batches durably in one transaction (group commit):
+// each call inside it succeeds or changes nothing (a savepoint each), and none is durable before
+// write_group() returns.
+//
+// What the catalog is: offers, customers (cards, tier, segment, points balance), assignments,
+// revocations and points rules. Every write transaction that changes any of it moves the catalog
+// version on by one; terminals ask for everything changed after the version they hold.
+//
+// Threads: one Storage object per thread (each holds its own connection).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "loyalty/v1/catalog.pb.h"
+#include "loyalty/v1/sync.pb.h"
+
+namespace loyalty::hq {
+
+using Clock = std::chrono::system_clock;
+
+class StorageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What a terminal said in its hello.
+struct TerminalContact {
+    std::string store_id;
+    std::string terminal_id;
+    std::string database_id;
+    std::string software_version;
+    std::uint64_t acked_through = 0;
+    std::uint64_t next_sequence = 0;
+    std::uint64_t catalog_version = 0;
+    Clock::time_point at{};
+};
+
+struct BatchResult {
+    std::uint64_t stored_through = 0;  // the highest sequence held for the terminal's database
+    std::size_t new_events = 0;        // events not held before (the rest were replays)
+};
+
+struct TerminalRow {
+    std::string store_id;
+    std::string terminal_id;
+    std::string software_version;
+    std::uint64_t stored_through = 0;
+    std::uint64_t backlog = 0;  // events the terminal holds that head office does not, as last reported
+    std::uint64_t catalog_version = 0;
+    std::uint64_t events = 0;
+    bool connected = false;
+    Clock::time_point last_contact{};
+};
+
+struct ConflictRow {
+    std::int64_t id = 0;
+    std::string kind;  // "coupon_reused", "balance_below_zero", "sequence_gap", "database_replaced", ...
+    Clock::time_point detected_at{};
+    std::string store_id;
+    std::string terminal_id;
+    std::uint64_t sequence = 0;
+    std::string customer_id;
+    std::string detail;  // readable: what happened, where and when
+};
+
+struct OfferRow {
+    v1::Offer offer;
+    bool retired = false;
+    std::uint64_t redemptions = 0;
+    std::int64_t discount_minor_units = 0;
+    std::uint64_t assignments = 0;
+};
+
+struct StoreSales {
+    std::string store_id;
+    std::uint64_t sales = 0;
+    std::uint64_t card_sales = 0;  // with a loyalty card
+    std::int64_t revenue = 0;      // totals paid, minor units
+    std::int64_t discounts = 0;
+    std::int64_t points_earned = 0;
+    std::int64_t points_redeemed = 0;
+    std::uint64_t returns = 0;
+    std::int64_t refunds = 0;
+    std::uint64_t voids = 0;
+};
+
+struct OfferRedemptions {
+    std::string offer_id;
+    std::string name;
+    std::uint64_t redemptions = 0;
+    std::int64_t discount = 0;
+};
+
+struct Summary {
+    std::vector<StoreSales> stores;
+    std::vector<OfferRedemptions> offers;
+    std::uint64_t customers = 0;
+    std::uint64_t enrolled_at_tills = 0;
+    std::uint64_t events = 0;
+    std::uint64_t conflicts = 0;
+};
+
+class Storage {
+public:
+    virtual ~Storage() = default;
+
+    // ---- sync (inside write_group) ----------------------------------------------------------------
+    // Runs `work` in one durable transaction; throws (everything rolled back) when it cannot commit.
+    virtual void write_group(const std::function<void()>& work) = 0;
+    // Records the contact; answers the highest sequence held for the terminal's database. A
+    // terminal whose database changed starts a new numbering (the old events stay), recorded as a
+    // "database_replaced" conflict.
+    virtual std::uint64_t record_hello(const TerminalContact& contact) = 0;
+    virtual void record_disconnect(const std::string& terminal_id, Clock::time_point at) = 0;
+    // Stores the events not held yet and applies them (sales, returns, customers, points ledger,
+    // redeemed codes, conflicts). Throws StorageError (nothing stored) for a batch it cannot take.
+    virtual BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
+                                    Clock::time_point received_at) = 0;
+
+    // ---- catalog -----------------------------------------------------------------------------------
+    virtual std::uint64_t catalog_version() = 0;
+    // Everything changed after `have`, in parts of about `part_bytes` each; a full resync when the
+    // terminal has nothing, or claims a version head office never had.
+    virtual std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have, std::size_t part_bytes) = 0;
+
+    // ---- administration ---------------------------------------------------------------------------
+    // Adds or replaces offers (their revision moves on) and the points rules; one transaction.
+    virtual void put_offers(const std::vector<v1::Offer>& offers, const v1::PointsRules* rules) = 0;
+    virtual std::vector<OfferRow> offers(bool include_retired) = 0;
+    // False when no live offer has that id.
+    virtual bool retire_offer(const std::string& offer_id) = 0;
+    // Throws StorageError naming what is unknown (offer, customer).
+    virtual void assign(const v1::OfferAssignment& assignment) = 0;
+    virtual std::vector<TerminalRow> terminals() = 0;
+    virtual std::vector<ConflictRow> conflicts() = 0;
+    virtual Summary summary() = 0;
+    virtual std::optional<v1::Customer> customer(const std::string& customer_id) = 0;
+};
+
+// Opens (creating and migrating) head office's SQLite database. Throws StorageError.
+std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& file);
+
+}  // namespace loyalty::hq

@@ -1,0 +1,164 @@
+// LocalStore::apply_catalog: head office's catalog deltas into the till's cache (spec §4
+// downstream). One transaction per delta: the till sees the old catalog or the new one, never a
+// mixture.
+#include <set>
+
+#include "terminal/store/local_store.hpp"
+
+namespace loyalty::terminal {
+namespace {
+
+std::optional<std::string> optional_text(const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional{text};
+}
+
+std::int64_t timestamp_ms(const google::protobuf::Timestamp& t) {
+    return t.seconds() * 1000 + t.nanos() / 1'000'000;
+}
+
+void forget_offer(sqlite::Database& db, const std::string& offer_id) {
+    db.cached("DELETE FROM offers WHERE offer_id = ?").bind(1, offer_id).run();
+    db.cached("DELETE FROM offer_assignments WHERE offer_id = ?").bind(1, offer_id).run();
+}
+
+void upsert_customer(sqlite::Database& db, const v1::Customer& c, std::int64_t now) {
+    v1::ConsentEvent consents;
+    *consents.mutable_changes() = c.consents();
+    std::string consents_blob;
+    consents.SerializeToString(&consents_blob);
+    const auto& contact = c.contact();
+    auto& upsert =
+        db.cached(
+              "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, tier, segment, "
+              "points_balance, balance_version, consents, member_since, origin, updated_at) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'head_office',?) "
+              "ON CONFLICT (customer_id) DO UPDATE SET given_name = excluded.given_name, "
+              "family_name = excluded.family_name, email = excluded.email, phone = excluded.phone, "
+              "birthday = excluded.birthday, tier = excluded.tier, segment = excluded.segment, "
+              "points_balance = CASE WHEN excluded.balance_version >= balance_version "
+              "THEN excluded.points_balance ELSE points_balance END, "
+              "balance_version = max(balance_version, excluded.balance_version), consents = excluded.consents, "
+              "member_since = excluded.member_since, origin = 'head_office', updated_at = excluded.updated_at")
+            .bind_all(c.customer_id(), optional_text(contact.given_name()), optional_text(contact.family_name()),
+                      optional_text(contact.email()), optional_text(contact.phone()), birthday_text(contact),
+                      static_cast<std::int64_t>(c.tier() == v1::TIER_UNSPECIFIED ? v1::TIER_STANDARD : c.tier()),
+                      optional_text(c.segment()), c.points_balance(), static_cast<std::int64_t>(c.balance_version()))
+            .bind_blob(11, consents_blob)
+            .bind(13, now);
+    if (c.has_member_since()) {
+        upsert.bind(12, timestamp_ms(c.member_since()));
+    } else {
+        upsert.bind(12, nullptr);
+    }
+    upsert.run();
+    // The cards are the ones head office lists; a card it no longer lists is forgotten, a blocked
+    // one stays blocked.
+    const std::set<std::string> cards(c.loyalty_cards().begin(), c.loyalty_cards().end());
+    std::vector<std::string> gone;
+    auto& held = db.cached("SELECT loyalty_card FROM customer_cards WHERE customer_id = ?");
+    held.bind(1, c.customer_id());
+    while (held.step()) {
+        std::string card = held.column_text(0);
+        if (!cards.contains(card)) gone.push_back(std::move(card));
+    }
+    held.reset();
+    for (const auto& card : gone)
+        db.cached("DELETE FROM customer_cards WHERE loyalty_card = ?").bind(1, card).run();
+    for (const auto& card : cards) {
+        db.cached(
+              "INSERT INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?) "
+              "ON CONFLICT (loyalty_card) DO UPDATE SET customer_id = excluded.customer_id")
+            .bind_all(card, c.customer_id())
+            .run();
+    }
+}
+
+void apply_revocation(sqlite::Database& db, const v1::Revocation& r, std::int64_t now) {
+    switch (r.kind()) {
+        case v1::REVOCATION_KIND_COUPON_CODE_REDEEMED:
+            db.cached("INSERT OR IGNORE INTO revoked_codes (code, revoked_at) VALUES (?, ?)")
+                .bind_all(r.code(), r.has_at() ? timestamp_ms(r.at()) : now)
+                .run();
+            break;
+        case v1::REVOCATION_KIND_ASSIGNMENT_WITHDRAWN:
+            db.cached("DELETE FROM offer_assignments WHERE offer_id = ? AND customer_id = ? AND (? = '' OR code = ?)")
+                .bind_all(r.offer_id(), r.customer_id(), r.code(), r.code())
+                .run();
+            break;
+        case v1::REVOCATION_KIND_OFFER_RETIRED: forget_offer(db, r.offer_id()); break;
+        case v1::REVOCATION_KIND_CUSTOMER_ERASED:
+            // Cards go with the customer (ON DELETE CASCADE); the till's own sales keep no name.
+            db.cached("DELETE FROM customers WHERE customer_id = ?").bind(1, r.customer_id()).run();
+            db.cached("DELETE FROM offer_assignments WHERE customer_id = ?").bind(1, r.customer_id()).run();
+            db.cached("DELETE FROM offer_redemptions WHERE customer_id = ?").bind(1, r.customer_id()).run();
+            db.cached("UPDATE sales SET loyalty_card = NULL WHERE customer_id = ?").bind(1, r.customer_id()).run();
+            break;
+        case v1::REVOCATION_KIND_CARD_BLOCKED:
+            db.cached("UPDATE customer_cards SET blocked = 1 WHERE loyalty_card = ?").bind(1, r.loyalty_card()).run();
+            break;
+        default: break;  // a kind this software does not know: nothing to forget
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> LocalStore::apply_catalog(const std::vector<v1::CatalogDelta>& parts,
+                                                   const std::function<std::string(const v1::Offer&)>& accept_offer) {
+    if (parts.empty()) return {};
+    const v1::CatalogDelta& first = parts.front();
+    for (const auto& part : parts) {
+        if (part.from_version() != first.from_version() || part.to_version() != first.to_version()) {
+            throw StoreError("catalog delta parts disagree on their versions");
+        }
+    }
+    sqlite::Transaction tx(db_);
+    const std::uint64_t have = catalog_version();
+    if (!first.full_resync() && first.from_version() != have) {
+        throw StoreError("catalog delta from version " + std::to_string(first.from_version()) +
+                         " does not follow the cached version " + std::to_string(have));
+    }
+    const std::int64_t now = to_unix_ms(Clock::now());
+    if (first.full_resync()) {
+        db_.exec(
+            "DELETE FROM offers; DELETE FROM offer_assignments; DELETE FROM customers WHERE origin = "
+            "'head_office'");
+    }
+    std::vector<std::string> refused;
+    for (const auto& part : parts) {
+        for (const auto& offer : part.offers()) {
+            std::string why = accept_offer ? accept_offer(offer) : std::string{};
+            if (!why.empty()) {
+                forget_offer(db_, offer.offer_id());
+                refused.push_back(std::move(why));
+                continue;
+            }
+            store_offer(offer, now);
+        }
+        for (const auto& id : part.removed_offer_ids())
+            forget_offer(db_, id);
+        for (const auto& customer : part.customers())
+            upsert_customer(db_, customer, now);
+        for (const auto& a : part.assignments()) {
+            auto& assign = db_.cached(
+                "INSERT OR REPLACE INTO offer_assignments (offer_id, customer_id, code, uses_left, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)");
+            assign.bind_all(a.offer_id(), a.customer_id(), a.code(), static_cast<std::int64_t>(a.uses_left()));
+            if (a.has_expires_at()) {
+                assign.bind(5, timestamp_ms(a.expires_at()));
+            } else {
+                assign.bind(5, nullptr);
+            }
+            assign.run();
+        }
+        for (const auto& r : part.revocations())
+            apply_revocation(db_, r, now);
+        if (part.has_points_rules()) store_points_rules(part.points_rules(), now);
+    }
+    db_.cached("UPDATE catalog_versions SET version = ?, updated_at = ? WHERE component = 'catalog'")
+        .bind_all(static_cast<std::int64_t>(first.to_version()), now)
+        .run();
+    tx.commit();
+    return refused;
+}
+
+}  // namespace loyalty::terminal

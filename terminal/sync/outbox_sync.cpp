@@ -1,0 +1,34 @@
+#include "terminal/sync/outbox_sync.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "terminal/offers/offer_validation.hpp"
+
+namespace loyalty::terminal {
+
+std::uint64_t OutboxSync::last_sequence() {
+    return store_.outbox_stats().last_sequence;
+}
+
+std::vector<v1::Event> OutboxSync::events_after(std::uint64_t after, std::size_t limit) {
+    std::vector<v1::Event> events;
+    const auto entries = store_.unacked_events(after, limit);
+    events.reserve(entries.size());
+    for (const auto& entry : entries) {
+        if (!events.emplace_back().ParseFromString(entry.body)) {
+            // Written by this program in the same transaction as the sale: unreadable means the
+            // disk is failing. The link ends with this reason in the log and status, and is retried.
+            throw StoreError("outbox event " + std::to_string(entry.sequence) + " cannot be read");
+        }
+    }
+    return events;
+}
+
+void OutboxSync::apply_catalog(const std::vector<v1::CatalogDelta>& parts) {
+    const auto refused = store_.apply_catalog(
+        parts, [this](const v1::Offer& offer) { return offers::validate_offer(offer, currency_); });
+    for (const auto& why : refused)
+        spdlog::error("catalog: {} (left out)", why);
+}
+
+}  // namespace loyalty::terminal
