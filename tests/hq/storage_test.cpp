@@ -1,0 +1,315 @@
+// Head office's SQLite storage: batches stored once, sales, points ledger, customers, conflicts
+// (reused coupon, balance below zero, sequence gap, replaced terminal database), catalog deltas,
+// and a delta applied to a terminal's LocalStore.
+#include "hq/storage/storage.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "common/sqlite/database.hpp"
+#include "terminal/store/local_store.hpp"
+#include "tests/store/sample_sale.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace loyalty;
+using loyalty::test::eur;
+using loyalty::test::TempDir;
+
+namespace {
+
+hq::TerminalContact contact(const std::string& terminal, const std::string& database = "db-1") {
+    return {.store_id = "S0042",
+            .terminal_id = terminal,
+            .database_id = database,
+            .software_version = "0.1.0",
+            .acked_through = 0,
+            .next_sequence = 1,
+            .catalog_version = 0,
+            .at = hq::Clock::now()};
+}
+
+v1::Event purchase(std::uint64_t sequence, const std::string& terminal = "S0042-T03") {
+    v1::Event e = test::make_purchase(terminal + "-" + std::to_string(sequence), 3, 0);
+    e.mutable_header()->set_sequence(sequence);
+    e.mutable_header()->set_terminal_id(terminal);
+    return e;
+}
+
+v1::EventBatch batch_of(std::initializer_list<v1::Event> events) {
+    v1::EventBatch batch;
+    for (const auto& e : events)
+        *batch.add_events() = e;
+    return batch;
+}
+
+std::uint64_t hello(hq::Storage& s, const hq::TerminalContact& c) {
+    std::uint64_t held = 0;
+    s.write_group([&] { held = s.record_hello(c); });
+    return held;
+}
+
+hq::BatchResult store(hq::Storage& s, const v1::EventBatch& batch, const std::string& terminal = "S0042-T03") {
+    hq::BatchResult result;
+    s.write_group([&] { result = s.store_batch(terminal, batch, hq::Clock::now()); });
+    return result;
+}
+
+std::int64_t count(const std::filesystem::path& db, const std::string& sql) {
+    sqlite::Database check(db);
+    return check.query_int64(sql).value_or(-1);
+}
+
+v1::Event with_points(v1::Event e, const std::string& customer, std::int64_t earned, std::int64_t redeemed) {
+    e.mutable_purchase()->set_customer_id(customer);
+    e.mutable_purchase()->set_loyalty_card("6036000000000013");
+    e.mutable_purchase()->mutable_points()->set_earned(earned);
+    e.mutable_purchase()->mutable_points()->set_redeemed(redeemed);
+    return e;
+}
+
+v1::Event enrollment(std::uint64_t sequence, const std::string& customer, const std::string& card) {
+    v1::Event e;
+    e.mutable_header()->set_terminal_id("S0042-T03");
+    e.mutable_header()->set_store_id("S0042");
+    e.mutable_header()->set_sequence(sequence);
+    e.mutable_enrollment()->set_customer_id(customer);
+    e.mutable_enrollment()->set_loyalty_card(card);
+    e.mutable_enrollment()->mutable_contact()->set_given_name("Jane");
+    auto* consent = e.mutable_enrollment()->add_consents();
+    consent->set_purpose(v1::CONSENT_PURPOSE_PROFILING);
+    consent->set_granted(true);
+    return e;
+}
+
+std::vector<std::string> conflict_kinds(hq::Storage& s) {
+    std::vector<std::string> kinds;
+    for (const auto& c : s.conflicts())
+        kinds.push_back(c.kind);
+    return kinds;
+}
+
+v1::Offer percent_offer(const std::string& id) {
+    v1::Offer offer;
+    offer.set_offer_id(id);
+    offer.set_name(id);
+    offer.set_receipt_text(id);
+    offer.mutable_percent_off()->mutable_items()->add_departments("dairy");
+    offer.mutable_percent_off()->set_basis_points(1000);
+    offer.mutable_targeting()->set_audience(v1::AUDIENCE_EVERYONE);
+    return offer;
+}
+
+}  // namespace
+
+TEST_CASE("a batch is stored once: replays and overlapping batches add nothing, the ack is the highest held") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    CHECK(hello(*s, contact("S0042-T03")) == 0);
+    auto first = store(*s, batch_of({purchase(1), purchase(2), purchase(3)}));
+    CHECK(first.stored_through == 3);
+    CHECK(first.new_events == 3);
+    auto replay = store(*s, batch_of({purchase(2), purchase(3), purchase(4)}));
+    CHECK(replay.stored_through == 4);
+    CHECK(replay.new_events == 1);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events") == 4);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 4);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM sale_lines") == 12);
+    CHECK(hello(*s, contact("S0042-T03")) == 4);  // a reconnect resumes after what is held
+    const auto terminals = s->terminals();
+    REQUIRE(terminals.size() == 1);
+    CHECK(terminals[0].events == 4);
+    CHECK(terminals[0].connected);
+    CHECK(s->conflicts().empty());
+}
+
+TEST_CASE("a batch the storage cannot take fails alone and leaves nothing; the rest of the group commits") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    hello(*s, contact("S0042-T04"));
+    v1::Event bodiless;
+    bodiless.mutable_header()->set_sequence(2);
+    std::string refused;
+    hq::BatchResult good;
+    s->write_group([&] {
+        try {
+            s->store_batch("S0042-T03", batch_of({purchase(1), bodiless}), hq::Clock::now());
+        } catch (const hq::StorageError& e) {
+            refused = e.what();
+        }
+        good = s->store_batch("S0042-T04", batch_of({purchase(1, "S0042-T04")}), hq::Clock::now());
+    });
+    CHECK(refused.find("event 2 has no body") != std::string::npos);
+    CHECK(good.stored_through == 1);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events WHERE terminal_id = 'S0042-T03'") == 0);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events WHERE terminal_id = 'S0042-T04'") == 1);
+    CHECK_THROWS_WITH(store(*s, batch_of({purchase(1, "S0042-T09")}), "S0042-T09"),
+                      Catch::Contains("sent events before its hello"));
+}
+
+TEST_CASE("points: head office's ledger moves the balance, and the customer goes down to the tills") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013"), with_points(purchase(2), "C-1", 120, 0),
+                        with_points(purchase(3), "C-1", 10, 100)}));
+    const auto customer = s->customer("C-1");
+    REQUIRE(customer);
+    CHECK(customer->points_balance() == 30);
+    CHECK(customer->balance_version() == 3);
+    REQUIRE(customer->loyalty_cards_size() == 1);
+    CHECK(customer->loyalty_cards(0) == "6036000000000013");
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM points_ledger WHERE customer_id = 'C-1'") == 3);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM consent_log WHERE customer_id = 'C-1'") == 1);
+    const auto delta = s->catalog_since(0, 1 << 20);
+    REQUIRE(delta.size() == 1);
+    CHECK(delta[0].full_resync());
+    REQUIRE(delta[0].customers_size() == 1);
+    CHECK(delta[0].customers(0).points_balance() == 30);
+}
+
+TEST_CASE(
+    "conflicts offline tills cannot prevent are recorded: reused coupon, balance below zero, gaps, card "
+    "enrolled twice") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    hello(*s, contact("S0042-T04"));
+    auto coupon_sale = [](std::uint64_t seq, const std::string& terminal) {
+        v1::Event e = purchase(seq, terminal);
+        auto* d = e.mutable_purchase()->add_discounts();
+        d->set_offer_id("BREAD-NEXT");
+        d->set_coupon_code("BN-7Q2K");
+        *d->mutable_amount() = eur(50);
+        return e;
+    };
+    store(*s, batch_of({coupon_sale(1, "S0042-T03")}), "S0042-T03");
+    store(*s, batch_of({coupon_sale(1, "S0042-T04")}), "S0042-T04");
+    store(*s, batch_of({enrollment(2, "C-1", "6036000000000013"), with_points(purchase(3), "C-1", 0, 40)}));
+    store(*s, batch_of({purchase(7)}));
+    store(*s, batch_of({enrollment(8, "C-2", "6036000000000013")}));
+    const auto kinds = conflict_kinds(*s);
+    CHECK(kinds ==
+          std::vector<std::string>{"coupon_reused", "balance_below_zero", "sequence_gap", "card_enrolled_twice"});
+    const auto rows = s->conflicts();
+    CHECK(rows[0].detail.find("BN-7Q2K") != std::string::npos);
+    CHECK(rows[0].detail.find("S0042-T03") != std::string::npos);
+    CHECK(rows[0].terminal_id == "S0042-T04");
+    CHECK(rows[1].detail.find("-40") != std::string::npos);
+    CHECK(rows[2].detail.find("events 4 to 6") != std::string::npos);
+    // The code is revoked at every till through the catalog.
+    const auto delta = s->catalog_since(0, 1 << 20);
+    REQUIRE(delta.size() == 1);
+    REQUIRE(delta[0].revocations_size() == 1);
+    CHECK(delta[0].revocations(0).code() == "BN-7Q2K");
+    CHECK(delta[0].revocations(0).kind() == v1::REVOCATION_KIND_COUPON_CODE_REDEEMED);
+}
+
+TEST_CASE("a terminal back with another database counts its sequences again from 1; nothing is taken for a replay") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03", "db-old"));
+    store(*s, batch_of({purchase(1), purchase(2), purchase(3)}));
+    CHECK(hello(*s, contact("S0042-T03", "db-new")) == 0);
+    v1::Event fresh = purchase(1);
+    fresh.mutable_purchase()->set_sale_id("S0042-T03-NEW-1");
+    CHECK(store(*s, batch_of({fresh})).new_events == 1);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events") == 4);
+    CHECK(conflict_kinds(*s) == std::vector<std::string>{"database_replaced"});
+    CHECK(hello(*s, contact("S0042-T03", "db-new")) == 1);
+}
+
+TEST_CASE("catalog: offers, retirements, assignments and points rules as versioned deltas, in parts") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    CHECK(s->catalog_version() == 0);
+    CHECK(s->catalog_since(0, 1 << 20).empty());
+    v1::PointsRules rules;
+    rules.set_points_per_currency_unit(1);
+    s->put_offers({percent_offer("A"), percent_offer("B")}, &rules);
+    CHECK(s->catalog_version() == 1);
+    hello(*s, contact("S0042-T03"));
+    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}));
+    CHECK(s->catalog_version() == 2);
+    v1::OfferAssignment a;
+    a.set_offer_id("B");
+    a.set_customer_id("C-1");
+    a.set_code("B-123");
+    s->assign(a);
+    CHECK(s->catalog_version() == 3);
+    a.set_customer_id("C-404");
+    CHECK_THROWS_WITH(s->assign(a), Catch::Contains("no customer C-404"));
+    CHECK(s->retire_offer("A"));
+    CHECK_FALSE(s->retire_offer("A"));
+    CHECK(s->catalog_version() == 4);
+
+    const auto from3 = s->catalog_since(3, 1 << 20);
+    REQUIRE(from3.size() == 1);
+    CHECK_FALSE(from3[0].full_resync());
+    CHECK(from3[0].from_version() == 3);
+    CHECK(from3[0].to_version() == 4);
+    CHECK(from3[0].offers_size() == 0);
+    REQUIRE(from3[0].removed_offer_ids_size() == 1);
+    CHECK(from3[0].removed_offer_ids(0) == "A");
+
+    const auto full = s->catalog_since(0, 1 << 20);
+    REQUIRE(full.size() == 1);
+    CHECK(full[0].full_resync());
+    REQUIRE(full[0].offers_size() == 1);
+    CHECK(full[0].offers(0).offer_id() == "B");
+    CHECK(full[0].assignments_size() == 1);
+    CHECK(full[0].customers_size() == 1);
+    CHECK(full[0].has_points_rules());
+    CHECK(s->catalog_since(99, 1 << 20).at(0).full_resync());  // a version head office never had
+
+    std::vector<v1::Offer> many;
+    for (int i = 0; i < 300; ++i)
+        many.push_back(percent_offer("BULK-" + std::to_string(i)));
+    s->put_offers(many, nullptr);
+    const auto parts = s->catalog_since(4, 4096);
+    REQUIRE(parts.size() > 3);
+    int offers = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        CHECK(parts[i].more_parts() == (i + 1 < parts.size()));
+        CHECK(parts[i].ByteSizeLong() < 4096 + 512);
+        offers += parts[i].offers_size();
+    }
+    CHECK(offers == 300);
+}
+
+TEST_CASE("a delta from head office lands in a terminal's cache in one transaction; a gap is refused unchanged") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    s->put_offers({percent_offer("A"), percent_offer("B")}, nullptr);
+    hello(*s, contact("S0042-T99"));
+    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}), "S0042-T99");
+    v1::OfferAssignment a;
+    a.set_offer_id("B");
+    a.set_customer_id("C-1");
+    s->assign(a);
+    v1::Event coupon = purchase(2, "S0042-T99");
+    coupon.mutable_purchase()->add_discounts()->set_coupon_code("ONCE-1");
+    store(*s, batch_of({coupon}), "S0042-T99");
+
+    terminal::LocalStore till(
+        terminal::LocalStoreOptions{.data_dir = dir / "till", .terminal_id = "S0042-T03", .store_id = "S0042"});
+    auto reject_b = [](const v1::Offer& offer) { return offer.offer_id() == "B" ? std::string{"offer B: no"} : ""; };
+    const auto refused = till.apply_catalog(s->catalog_since(0, 1 << 20), reject_b);
+    CHECK(refused == std::vector<std::string>{"offer B: no"});
+    CHECK(till.catalog_version() == s->catalog_version());
+    CHECK(till.offer_count() == 1);
+    CHECK(till.coupon_used("ONCE-1"));
+    CHECK(count(dir / "till" / "terminal.db", "SELECT count(*) FROM customer_cards WHERE customer_id = 'C-1'") == 1);
+
+    const std::uint64_t before = till.catalog_version();
+    REQUIRE(s->retire_offer("A"));
+    auto delta = s->catalog_since(before, 1 << 20);
+    auto gap = delta;
+    gap[0].set_from_version(before + 7);
+    for (auto& part : gap)
+        part.set_from_version(before + 7);
+    CHECK_THROWS_WITH(till.apply_catalog(gap, {}), Catch::Contains("does not follow the cached version"));
+    CHECK(till.offer_count() == 1);
+    till.apply_catalog(delta, {});
+    CHECK(till.offer_count() == 0);
+    CHECK(till.catalog_version() == s->catalog_version());
+}
