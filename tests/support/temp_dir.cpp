@@ -19,6 +19,7 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+    if (std::getenv("LOYALTY_KEEP_TEMP")) return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }
