@@ -1,84 +1,127 @@
 #!/usr/bin/env bash
-# The README's main command: sets up and builds what is needed, then shows a checkout terminal at
-# work: its configuration checked, loyaltyd started, cards swiped at the reader (a reward card, a
-# bank card by mistake, a garbled read), offers loaded, a shopper enrolled, a basket rung up with
-# its coupons, points and receipt, the daemon killed mid-basket and the basket back after the
-# restart, and a clean stop.
-# Head office and sync join this demo when they land.
+# The README's main command: a store shift. Sets up and builds what is needed, makes a demo PKI
+# (the chain's CA, head office's server certificate, one certificate per till) in a temporary
+# folder, starts loyalty-hq and one till in each of two stores on loopback (card readers on socat
+# ptys), and drives the shift: offers published at head office reach the tills, reward cards
+# swiped (and a bank card refused), a shopper enrolls and buys with coupons applied, head office
+# sees the sale within a second, the link to head office is cut while a till keeps selling, then
+# restored and drained, the new shopper is recognised in the other store, and head office's
+# summary closes the day. Everything is stopped cleanly at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+note() { printf '   %s\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 
 bash scripts/setup.sh
-say "Building loyaltyd and loyaltyctl (release preset)"
+say "Building loyalty-hq, loyaltyd and loyaltyctl (release preset)"
 cmake --preset release >/dev/null
-cmake --build --preset release --target loyaltyd loyaltyctl
-bin=$root/build/release/terminal
-export PATH="$bin:$PATH"
+cmake --build --preset release --target loyalty-hq loyaltyd loyaltyctl
+export PATH="$root/build/release/hq:$root/build/release/terminal:$PATH"
 
-work=$(mktemp -d /tmp/loyalty-demo.XXXXXX)
-pid=
+work=$(mktemp -d /tmp/loyalty-shift.XXXXXX)
+pids=()
 cleanup() {
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+cd "$work"
 
-say "1. Every shipped terminal configuration is checked before a till uses it"
-for config in firmware-config/examples/*.toml; do
-  run loyaltyd --check-config "$config"
-done
-
-say "2. A configuration with mistakes is refused, every mistake named by file, line and key"
-sed -e 's/^port = 7443/port = 99999/' \
-    -e 's/^currency = "EUR"/currency = "euro"/' \
-    -e 's/^prefix = "6036"/prefix = "4571"/' \
-    -e 's/^debounce_ms = 1500/debounce_ms = 1500\nbaudrate = 9600/' \
-    -e "s|\.\./reader-profiles/|$root/firmware-config/reader-profiles/|" \
-    firmware-config/examples/terminal-serial.toml > "$work/broken-terminal.toml"
-if run loyaltyd --check-config "$work/broken-terminal.toml"; then
-  echo "demo: the broken configuration was accepted" >&2
-  exit 1
-fi
-
-say "3. Terminal S0001-T01 starts: private data dir, POS sockets, card reader (a FIFO stands in for it)"
-cp firmware-config/examples/terminal-dev.toml "$work/terminal.toml"
-mkdir -p "$work/dev-terminal"
-mkfifo "$work/dev-terminal/reader.fifo"
-ctl() { run loyaltyctl --config "$work/terminal.toml" "$@"; }
-start() {
-  loyaltyd --config "$work/terminal.toml" 2>>"$work/loyaltyd.log" &
-  pid=$!
-  for _ in $(seq 100); do grep -q ' ready' "$work/loyaltyd.log" 2>/dev/null && return; sleep 0.1; done
-  echo "demo: loyaltyd did not start" >&2; cat "$work/loyaltyd.log" >&2; exit 1
+wait_for() {  # FILE TEXT [SKIP_BYTES]: until FILE holds TEXT after its first SKIP_BYTES bytes
+  for _ in $(seq 200); do
+    tail -c +"$((${3:-0} + 1))" "$1" 2>/dev/null | grep -q -- "$2" && return 0
+    sleep 0.05
+  done
+  echo "demo: '$2' never appeared in $1" >&2; tail -n 20 "$1" >&2; exit 1
 }
-start
-cat "$work/loyaltyd.log"
-ls -l "$work/dev-terminal"
-ctl status
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
-say "4. Cards at the reader: a reward card, a bank card swiped by mistake, a garbled read"
-printf ';6036000000000013=4912101?\n' > "$work/dev-terminal/reader.fifo"
-sleep 0.3
-ctl swipe ';6036000000123450=4912101?' || true
-ctl swipe ';4111111111111111=2812201123400000?' || true
-ctl swipe ';6036000000000013=49' || true
-echo "-- what loyaltyd logged about them (never a bank card number):"
-grep -E 'card (identified|read refused)' "$work/loyaltyd.log" | sed 's/^/   /'
+# Track 2 of a magnetic stripe as the USB-serial reader sends it: sentinels, LRC, carriage return.
+swipe() {  # STORE TRACK2
+  local track=$2 lrc=0 i c
+  for ((i = 0; i < ${#track}; i++)); do
+    printf -v c '%d' "'${track:i:1}"
+    lrc=$((lrc ^ ((c - 48) & 15)))
+  done
+  printf '%s%b\r' "$track" "\\x$(printf '%x' $((lrc + 48)))" > "$work/$1/device"
+}
 
-say "5. Head office's offers reach the till (until sync lands, loyaltyctl imports them): milk 2 for 2.00,
-   10% off bakery for members, 20 bonus points on fruit and veg, a next-visit bread coupon; 1 point per 1.00"
-ctl offers import firmware-config/examples/offers-demo.json
-printf '{"offers":[{"offerId":"BAD","receiptText":"x","percentOff":{"items":{"gtins":["1"]},"basisPoints":20000},"targeting":{"audience":"AUDIENCE_EVERYONE"}}]}' > "$work/bad-offers.json"
-echo "-- a malformed offer is refused, and the catalog keeps what it had:"
-ctl offers import "$work/bad-offers.json" || true
+say "1. The chain's certificate authority (openssl, ECDSA P-256): head office and one certificate per till"
+pki=$root/firmware-config/pki/pki.sh
+run bash "$pki" init "$work/pki" | tail -n 1
+run bash "$pki" server "$work/pki" 127.0.0.1 | tail -n 1
+run bash "$pki" terminal "$work/pki" S0001 S0001-T01 | tail -n 1
+run bash "$pki" terminal "$work/pki" S0002 S0002-T01 | tail -n 1
 
-say "6. A new shopper enrolls at the till and buys bananas, milk and bread: coupons applied, the receipt"
-cat > "$work/basket.jsonl" <<'JSON'
-# one basket, as the POS sends it (JSON lines on loyaltyd's socket)
+say "2. Head office starts: TLS 1.3 with client certificates on 127.0.0.1:7443, SQLite in its data dir"
+cat > hq.toml <<EOF
+currency = "EUR"
+[server]
+listen = "127.0.0.1"
+port = 7443
+[tls]
+ca_file = "pki/ca.pem"
+cert_file = "pki/server.pem"
+key_file = "pki/server.key"
+crl_file = "pki/crl.pem"
+[storage]
+database = "hq-data/hq.db"
+EOF
+hq() { run loyalty-hq --config "$work/hq.toml" "$@"; }
+start_hq() {
+  local from; from=$(size hq.log)
+  loyalty-hq --config "$work/hq.toml" serve 2>>hq.log &
+  hq_pid=$!
+  pids+=("$hq_pid")
+  wait_for hq.log "serving terminals" "$from"
+}
+hq check-config
+start_hq
+tail -n 1 hq.log
+
+say "3. Head office publishes the week's offers; they go to every till through sync"
+hq offer add "$root/firmware-config/examples/offers-demo.json"
+hq offer list
+
+say "4. Two stores open: a till in Amsterdam (S0001) and one in Utrecht (S0002), card readers on serial ptys"
+start_till() {  # STORE TERMINAL
+  local dir=$work/$1
+  mkdir -p "$dir"
+  socat "pty,raw,echo=0,link=$dir/reader-tty" "pty,raw,echo=0,link=$dir/device" 2>/dev/null &
+  pids+=("$!")
+  for _ in $(seq 100); do [[ -e $dir/device && -e $dir/reader-tty ]] && break; sleep 0.05; done
+  sed -e "s/^store_id = .*/store_id = \"$1\"/" -e "s/^terminal_id = .*/terminal_id = \"$2\"/" \
+      -e "s|^device = .*|device = \"$dir/reader-tty\"|" \
+      -e "s|^profile = .*|profile = \"$root/firmware-config/reader-profiles/usb-serial-magstripe.toml\"|" \
+      -e "s|^socket = .*|socket = \"$dir/pos.sock\"|" -e "s|^json_socket = .*|json_socket = \"$dir/pos-json.sock\"|" \
+      -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" -e "s/^port = .*/port = 7443/" -e "s/^host = .*/host = \"127.0.0.1\"/" \
+      -e "s|^ca_file = .*|ca_file = \"$work/pki/ca.pem\"|" -e "s|^cert_file = .*|cert_file = \"$work/pki/$2.pem\"|" \
+      -e "s|^key_file = .*|key_file = \"$work/pki/$2.key\"|" \
+      "$root/firmware-config/examples/terminal-serial.toml" > "$dir/terminal.toml"
+  loyaltyd --config "$dir/terminal.toml" 2>>"$dir/loyaltyd.log" &
+  pids+=("$!")
+  wait_for "$dir/loyaltyd.log" "catalog .* applied"
+}
+ctl() { local store=$1; shift; run loyaltyctl --config "$work/$store/terminal.toml" "$@"; }
+start_till S0001 S0001-T01
+start_till S0002 S0002-T01
+grep -h -E "sync: (connected|catalog)|live offer" S0001/loyaltyd.log | sed 's/^/   S0001 | /'
+ctl S0001 status
+
+say "5. S0001: a bank card swiped by mistake, then a shopper's new reward card (not known to anyone yet)"
+swipe S0001 ';4111111111111111=2812201123400000?'
+sleep 0.2
+swipe S0001 ';6036000000123450=4912101?'
+sleep 0.5
+note "what the till logged (a bank card number is never stored, logged or sent):"
+grep -E 'card (identified|read refused)' S0001/loyaltyd.log | sed 's/^/   S0001 | /'
+
+say "6. S0001: she enrolls with that card at the till and buys milk, bread and bananas; offers apply at once"
+cat > basket-jane.jsonl <<'JSON'
 {"beginBasket":{"cashierId":"C-108"}}
 {"enrollCustomer":{"cardText":"6036 0000 0012 3450","contact":{"givenName":"Jane","familyName":"Doe","email":"jane.doe@example.com","phone":"+49 30 1234567"},"consents":[{"purpose":"CONSENT_PURPOSE_PROGRAM_TERMS","granted":true},{"purpose":"CONSENT_PURPOSE_PROFILING","granted":true}]}}
 {"addItem":{"gtin":"2000000012345","description":"Bananas loose","department":"produce","quantity":{"weightGrams":"1255"},"unitPrice":{"minorUnits":"199"}}}
@@ -86,28 +129,58 @@ cat > "$work/basket.jsonl" <<'JSON'
 {"addItem":{"gtin":"4056489123456","description":"Sourdough bread","department":"bakery","quantity":{"units":"1"},"unitPrice":{"minorUnits":"349"}}}
 {"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"2000"}}]}}
 JSON
-ctl basket run "$work/basket.jsonl"
-ctl customer show 6036000000123450
+ctl S0001 basket run basket-jane.jsonl
 
-say "7. The till loses power mid-basket (SIGKILL); after the restart the basket is still there"
-cat > "$work/half-basket.jsonl" <<'JSON'
-{"beginBasket":{"cashierId":"C-108"}}
-{"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"6"},"unitPrice":{"minorUnits":"119"}}}
-{"addItem":{"gtin":"4056489123456","description":"Sourdough bread","department":"bakery","quantity":{"units":"1"},"unitPrice":{"minorUnits":"349"}}}
+say "7. Head office has the sale and the new customer within a second; her points are on head office's ledger"
+sleep 1
+hq report summary | head -n 5
+hq customer show S0001-T01-C000001 | grep -E '"(customerId|givenName|pointsBalance|tier)"'
+
+say "8. The link to head office is cut (head office stopped); the Utrecht till keeps selling offline"
+run kill -TERM "$hq_pid"
+wait "$hq_pid" 2>/dev/null || true
+cat > basket-offline.jsonl <<'JSON'
+{"beginBasket":{"cashierId":"C-201"}}
+{"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"4"},"unitPrice":{"minorUnits":"119"}}}
+{"addItem":{"gtin":"4056489123456","description":"Sourdough bread","department":"bakery","quantity":{"units":"2"},"unitPrice":{"minorUnits":"349"}}}
+{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"2000"}}]}}
 JSON
-ctl basket run "$work/half-basket.jsonl"
-run kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
-pid=
-start
-ctl status
-printf '{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CARD","amount":{"minorUnits":"1000"}},{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}}\n' > "$work/finish.jsonl"
-ctl basket run "$work/finish.jsonl"
+for _ in 1 2 3; do ctl S0002 basket run basket-offline.jsonl | grep -E '^(Sale|TOTAL)'; done
+ctl S0002 status
 
-say "8. loyaltyd stops cleanly on SIGTERM, as systemd stops it"
-run kill -TERM "$pid"
-wait "$pid"
-pid=
-tail -n 3 "$work/loyaltyd.log"
+say "9. Head office is back: the till reconnects (backoff with jitter) and its backlog drains in order"
+start_hq
+sleep 0.5
+for _ in $(seq 100); do
+  loyaltyctl --config "$work/S0002/terminal.toml" status | grep -q 'Outbox    0 ' && break
+  sleep 0.2
+done
+ctl S0002 status
+hq terminals
 
-say "Done. Two sales and an enrollment wait in the outbox for head office (sync comes next). Tests: bash scripts/test.sh"
+say "10. Later, Jane shops in Utrecht: head office sent her to every till, so S0002 knows her card"
+swipe S0002 ';6036000000123450=4912101?'
+sleep 0.5
+grep -E 'card identified' S0002/loyaltyd.log | tail -n 1 | sed 's/^/   S0002 | /'
+cat > basket-utrecht.jsonl <<'JSON'
+{"beginBasket":{"cashierId":"C-201"}}
+{"addItem":{"gtin":"4056489123456","description":"Sourdough bread","department":"bakery","quantity":{"units":"1"},"unitPrice":{"minorUnits":"349"}}}
+{"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"2"},"unitPrice":{"minorUnits":"119"}}}
+{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"1000"}}]}}
+JSON
+ctl S0002 basket run basket-utrecht.jsonl
+
+say "11. Close of day at head office: sales per store, offers redeemed, the fleet, conflicts"
+sleep 1
+hq report summary
+hq terminals
+hq conflicts
+
+say "12. Everything stops cleanly (SIGTERM, as systemd stops it)"
+for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+pids=()
+tail -n 1 hq.log
+tail -n 1 S0001/loyaltyd.log
+tail -n 1 S0002/loyaltyd.log
+say "Done. Tests: bash scripts/test.sh"
