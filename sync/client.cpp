@@ -137,13 +137,17 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         }
         const auto& welcome = in.welcome();
         const std::uint64_t acked = store.acked_through();
-        if (welcome.stored_through_sequence() > acked) store.mark_acked(welcome.stored_through_sequence());
+        // Never beyond what this database holds: events it has not made yet are not acknowledged.
+        const std::uint64_t held = store.last_sequence();
+        if (welcome.stored_through_sequence() > acked) {
+            store.mark_acked(std::min(welcome.stored_through_sequence(), held));
+        }
         if (welcome.stored_through_sequence() < acked) {
             spdlog::warn(
                 "sync: head office holds events through {} but acknowledged {} before (restored from a backup?)",
                 welcome.stored_through_sequence(), acked);
         }
-        state.sent_through = std::max(acked, welcome.stored_through_sequence());
+        state.sent_through = std::min(std::max(acked, welcome.stored_through_sequence()), held);
         state.acked_through = store.acked_through();
         state.last_error.clear();
         in_flight.clear();
@@ -152,7 +156,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         set_connected(true);
         spdlog::info("sync: connected to {}:{}, head office holds through {}, catalog {}", options.host, options.port,
                      welcome.stored_through_sequence(), welcome.catalog_version());
-        check_catalog(welcome.catalog_version());
+        check_catalog(welcome.catalog_version(), true);
         asio::co_spawn(io, sender(link), asio::detached);
         asio::co_spawn(io, heartbeat(link), asio::detached);
         co_await receiver(link);
@@ -160,9 +164,13 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         co_return true;
     }
 
-    void check_catalog(std::uint64_t head_office_version) {
+    // Asks for the delta when head office is ahead. A lower version counts only in the Welcome (head
+    // office restored from a backup: it answers with a full resync); in an Ack or Pong it may be
+    // older than a delta already applied.
+    void check_catalog(std::uint64_t head_office_version, bool welcome = false) {
         state.head_office_catalog_version = head_office_version;
-        if (catalog_requested || head_office_version == store.catalog_version()) return;
+        const std::uint64_t have = store.catalog_version();
+        if (catalog_requested || head_office_version == have || (head_office_version < have && !welcome)) return;
         v1::Envelope request;
         request.mutable_catalog_request()->set_have_version(store.catalog_version());
         link->send(request, options.step_timeout);

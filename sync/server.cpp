@@ -258,7 +258,13 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                     break;
                 }
                 case v1::Envelope::kCatalogRequest: {
-                    for (const auto& part : handler.catalog_since(in.catalog_request().have_version())) {
+                    auto parts = handler.catalog_since(in.catalog_request().have_version());
+                    if (parts.empty()) {  // nothing newer: say so, so the terminal asks again later
+                        auto& same = parts.emplace_back();
+                        same.set_from_version(in.catalog_request().have_version());
+                        same.set_to_version(in.catalog_request().have_version());
+                    }
+                    for (const auto& part : parts) {
                         v1::Envelope delta;
                         *delta.mutable_catalog_delta() = part;
                         link->send(delta, std::chrono::seconds(60));

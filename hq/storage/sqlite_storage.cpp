@@ -299,6 +299,22 @@ public:
                 const std::int64_t epoch = find.column_int64(1);
                 const std::int64_t stored = find.column_int64(2);
                 find.reset();
+                const std::uint64_t terminal_holds = c.next_sequence > 0 ? c.next_sequence - 1 : 0;
+                if (!c.database_id.empty() && held_database == c.database_id &&
+                    terminal_holds < static_cast<std::uint64_t>(stored)) {
+                    // Restored from a backup: its new events would reuse sequences head office holds.
+                    conflict("database_restored", c.store_id, c.terminal_id, 0, "",
+                             "terminal " + c.terminal_id + " came back holding events through " +
+                                 std::to_string(terminal_holds) + " but head office holds through " +
+                                 std::to_string(stored) +
+                                 " (restored from a backup?); its sequences are counted "
+                                 "again from 1");
+                    db_.cached(
+                           "UPDATE terminals SET epoch = ?, stored_through = 0, reported_through = 0 "
+                           "WHERE terminal_id = ?")
+                        .bind_all(epoch + 1, c.terminal_id)
+                        .run();
+                }
                 if (!c.database_id.empty() && held_database != c.database_id) {
                     if (!held_database.empty()) {
                         conflict("database_replaced", c.store_id, c.terminal_id, 0, "",
@@ -352,16 +368,14 @@ public:
                 if (sequence == 0 || sequence > static_cast<std::uint64_t>(INT64_MAX)) {
                     throw StorageError("event with sequence " + std::to_string(sequence) + " (must be 1 or more)");
                 }
-                if (kind.empty()) {
-                    throw StorageError("event " + std::to_string(sequence) + " has no body this head office knows");
-                }
+                const bool known = !kind.empty();
                 event.SerializeToString(&body);
                 auto& insert = db_.cached(
                     "INSERT OR IGNORE INTO events (terminal_id, epoch, sequence, kind, store_id, terminal_time, "
                     "received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
                 insert
-                    .bind_all(terminal_id, epoch, static_cast<std::int64_t>(sequence), kind, store_id,
-                              event_time(event, now), now)
+                    .bind_all(terminal_id, epoch, static_cast<std::int64_t>(sequence), known ? kind : "unknown",
+                              store_id, event_time(event, now), now)
                     .bind_blob(8, body)
                     .run();
                 if (db_.changes() == 0) continue;  // a replay: held already
@@ -370,7 +384,14 @@ public:
                              "events " + std::to_string(stored + 1) + " to " + std::to_string(sequence - 1) +
                                  " of terminal " + terminal_id + " never arrived before " + std::to_string(sequence));
                 }
-                apply(event, store_id, terminal_id, now);
+                if (known) {
+                    apply(event, store_id, terminal_id, now);
+                } else {
+                    // Kept as it came (a newer till's kind, or a bug): never a reason to stop the backlog.
+                    conflict("unknown_event", store_id, terminal_id, sequence, "",
+                             "event " + std::to_string(sequence) + " of terminal " + terminal_id +
+                                 " has a body this head office does not know; stored unread");
+                }
                 stored = std::max(stored, sequence);
                 ++result.new_events;
             }
@@ -912,6 +933,17 @@ private:
                      "the card of customer " + *holder + " was enrolled again as customer " + e.customer_id() +
                          " at terminal " + terminal_id + "; the card stays with " + *holder);
         }
+        auto& existing =
+            db_.cached("SELECT count(*), coalesce(sum(loyalty_card = ?), 0) FROM customer_cards WHERE customer_id = ?");
+        existing.bind_all(e.loyalty_card(), e.customer_id());
+        const bool reused = existing.step() && existing.column_int64(0) > 0 && existing.column_int64(1) == 0;
+        existing.reset();
+        if (reused) {
+            conflict("customer_id_reused", store_id, terminal_id, sequence, e.customer_id(),
+                     "terminal " + terminal_id + " enrolled a new customer as " + e.customer_id() +
+                         ", an id that already belongs to another card; the existing customer is left unchanged");
+            return;
+        }
         const auto& contact = e.contact();
         auto& upsert =
             db_.cached(
@@ -1018,8 +1050,10 @@ private:
         auto& first = db_.cached("SELECT terminal_id, sale_id FROM redeemed_codes WHERE code = ?");
         first.bind(1, code);
         if (first.step()) {
+            const bool same_sale = first.column_text(0) == terminal_id && first.column_text(1) == p.sale_id();
             const std::string where = first.column_text(0) + " (sale " + first.column_text(1) + ")";
             first.reset();
+            if (same_sale) return;  // one code on several lines of the same sale
             conflict("coupon_reused", store_id, terminal_id, sequence, p.customer_id(),
                      "single-use code " + code + " of offer " + offer_id + " was redeemed at " + where +
                          " and again at " + terminal_id + " (sale " + p.sale_id() + ", " +

@@ -232,18 +232,18 @@ struct Till {
         std::filesystem::create_directories(home);
         pki("terminal '" + (dir / "ca").string() + "' " + store + " " + terminal);
         ::mkfifo((home / "reader.fifo").c_str(), 0600);
-        loyalty::test::write_file(config, "[terminal]\nstore_id = \"" + store + "\"\nterminal_id = \"" + terminal +
-                                              "\"\ncurrency = \"EUR\"\nminor_unit_exponent = 2\n"
-                                              "time_zone = \"Europe/Berlin\"\n\n[[card_ranges]]\nname = \"reward\"\n"
-                                              "prefix = \"6036\"\nlength = 16\ncheck_digit = \"luhn\"\n\n[reader]\n"
-                                              "kind = \"fifo\"\ndevice = \"reader.fifo\"\ndebounce_ms = 1500\n\n"
-                                              "[pos]\nsocket = \"pos.sock\"\njson_socket = \"pos-json.sock\"\n"
-                                              "socket_mode = \"0600\"\n\n[storage]\ndata_dir = \"data\"\n"
-                                              "disk_budget_mb = 256\nretention_days = 30\n\n[head_office]\nhost = \"127.0.0.1\"\nport = " +
-                                              std::to_string(port) + "\nca_file = \"" + (dir / "ca/ca.pem").string() +
-                                              "\"\ncert_file = \"" + (dir / "ca" / (terminal + ".pem")).string() +
-                                              "\"\nkey_file = \"" + (dir / "ca" / (terminal + ".key")).string() +
-                                              "\"\n");
+        loyalty::test::write_file(
+            config, "[terminal]\nstore_id = \"" + store + "\"\nterminal_id = \"" + terminal +
+                        "\"\ncurrency = \"EUR\"\nminor_unit_exponent = 2\n"
+                        "time_zone = \"Europe/Berlin\"\n\n[[card_ranges]]\nname = \"reward\"\n"
+                        "prefix = \"6036\"\nlength = 16\ncheck_digit = \"luhn\"\n\n[reader]\n"
+                        "kind = \"fifo\"\ndevice = \"reader.fifo\"\ndebounce_ms = 1500\n\n"
+                        "[pos]\nsocket = \"pos.sock\"\njson_socket = \"pos-json.sock\"\n"
+                        "socket_mode = \"0600\"\n\n[storage]\ndata_dir = \"data\"\n"
+                        "disk_budget_mb = 256\nretention_days = 30\n\n[head_office]\nhost = \"127.0.0.1\"\nport = " +
+                        std::to_string(port) + "\nca_file = \"" + (dir / "ca/ca.pem").string() + "\"\ncert_file = \"" +
+                        (dir / "ca" / (terminal + ".pem")).string() + "\"\nkey_file = \"" +
+                        (dir / "ca" / (terminal + ".key")).string() + "\"\n");
     }
     void start() {
         const auto log = home / "loyaltyd.log";
