@@ -155,7 +155,7 @@ TEST_CASE("card reads: valid and invalid vectors across the formats") {
     }
 }
 
-TEST_CASE("garbled reads are 'swipe again'; good reads of other cards say why they are refused") {
+TEST_CASE("garbled reads are 'swipe again', good reads of other cards say why they are refused") {
     CHECK(is_unreadable(error::truncated));
     CHECK(is_unreadable(error::bad_lrc));
     CHECK_FALSE(is_unreadable(error::payment_card));
@@ -181,7 +181,7 @@ TEST_CASE("check digits against published examples") {
     CHECK(track1_lrc("%B6036000000000013^DOE/JANE^4912101?") == '&');
 }
 
-TEST_CASE("the same card within the debounce window counts once; another card at once") {
+TEST_CASE("the same card within the debounce window counts once, another card at once") {
     Debouncer debouncer(std::chrono::milliseconds(1500));
     const auto t0 = Debouncer::Clock::time_point{} + std::chrono::hours(1);
     using std::chrono::milliseconds;

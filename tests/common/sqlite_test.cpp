@@ -86,7 +86,7 @@ TEST_CASE("cached statements are prepared once and come back reset, with no bind
     CHECK(restarted.column_int64(0) == 1);
 }
 
-TEST_CASE("a transaction left by an exception is rolled back; a committed one stays") {
+TEST_CASE("a transaction left by an exception is rolled back, a committed one stays") {
     TempDir dir;
     Database db(dir / "t.db");
     db.exec("CREATE TABLE t (v INTEGER NOT NULL)");

@@ -121,7 +121,7 @@ TEST_CASE("a batch is stored once: replays and overlapping batches add nothing, 
     CHECK(s->conflicts().empty());
 }
 
-TEST_CASE("a batch the storage cannot take fails alone and leaves nothing; the rest of the group commits") {
+TEST_CASE("a batch the storage cannot take fails alone and leaves nothing, the rest of the group commits") {
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     hello(*s, contact("S0042-T03"));
@@ -214,7 +214,7 @@ TEST_CASE(
     CHECK(delta[0].revocations(0).kind() == v1::REVOCATION_KIND_COUPON_CODE_REDEEMED);
 }
 
-TEST_CASE("a terminal back with another database counts its sequences again from 1; nothing is taken for a replay") {
+TEST_CASE("a terminal back with another database counts its sequences again from 1: nothing is taken for a replay") {
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     hello(*s, contact("S0042-T03", "db-old"));
@@ -295,7 +295,7 @@ TEST_CASE("catalog: offers, retirements, assignments and points rules as version
     CHECK(offers == 300);
 }
 
-TEST_CASE("a delta from head office lands in a terminal's cache in one transaction; a gap is refused unchanged") {
+TEST_CASE("a delta from head office lands in a terminal's cache in one transaction, and a gap is refused unchanged") {
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     s->put_offers({percent_offer("A"), percent_offer("B")}, nullptr);

@@ -182,7 +182,7 @@ TEST_CASE_METHOD(LaneFixture, "bad requests get a typed error naming the problem
           238);
 }
 
-TEST_CASE_METHOD(LaneFixture, "tenders must cover the total; only cash gives change") {
+TEST_CASE_METHOD(LaneFixture, "tenders must cover the total, only cash gives change") {
     basket(R"({"beginBasket":{"cashierId":"C-1"}})");
     basket(k_milk);  // 3.57
     auto e = error(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"300"}}]}})");
@@ -323,7 +323,7 @@ TEST_CASE_METHOD(LaneFixture, "enrollment at the till: usable at once, found by 
     CHECK(store->database().query_text("SELECT email FROM customers") == "jane.doe@example.com");
 }
 
-TEST_CASE_METHOD(LaneFixture, "returns: part of a line, then the rest; refunds add up to what was paid") {
+TEST_CASE_METHOD(LaneFixture, "returns: part of a line, then the rest, refunds add up to what was paid") {
     basket(R"({"beginBasket":{"cashierId":"C-1"}})");
     basket(k_milk);     // line 1: 3 x 1.19 = 3.57
     basket(k_bananas);  // line 2: 2.50

@@ -461,7 +461,7 @@ TEST_CASE("malformed offers are refused with the reason") {
     CHECK_THAT(problem(R"({"offerId":"","receiptText":"x"})"), Catch::Contains("offer_id must be"));
 }
 
-TEST_CASE("property: random baskets and offers keep the invariants; line order does not matter") {
+TEST_CASE("property: random baskets and offers keep the invariants, line order does not matter") {
     std::mt19937 random(20261122);
     const std::vector<std::string> gtins{"G1", "G2", "G3", "G4", "G5"};
     const std::vector<std::string> departments{"d1", "d2"};

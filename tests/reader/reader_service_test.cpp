@@ -28,7 +28,7 @@ bool run_until(boost::asio::io_context& io, Predicate done) {
 
 }  // namespace
 
-TEST_CASE("reads reach the lane; an absent, failing, returning reader is reopened with backoff") {
+TEST_CASE("reads reach the lane, an absent, failing, returning reader is reopened with backoff") {
     test::TempDir dir;
     TerminalConfig config;
     config.store_id = "S0042";

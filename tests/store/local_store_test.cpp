@@ -294,7 +294,7 @@ TEST_CASE("changing a basket that is not open is refused") {
     CHECK_THROWS_WITH(store.set_basket_points_to_redeem(10), Catch::Contains("no open basket"));
 }
 
-TEST_CASE("events are stamped with this terminal's identity; another terminal's are refused") {
+TEST_CASE("events are stamped with this terminal's identity, another terminal's are refused") {
     TempDir dir;
     LocalStore store = open_store(dir);
     loyalty::v1::Event consent;

@@ -102,7 +102,7 @@ const char* k_milk =
 }  // namespace
 
 TEST_CASE(
-    "a serial reader on a pty: a loyalty card is identified; a payment card is refused and its digits appear nowhere") {
+    "a serial reader on a pty: a loyalty card is identified, a payment card is refused and its digits appear nowhere") {
     TempDir dir;
     const auto reader_tty = dir / "reader-tty";
     const auto device_side = dir / "device-side";
@@ -194,7 +194,7 @@ TEST_CASE("a whole basket over the JSON socket, and bad requests that change not
 }
 
 TEST_CASE(
-    "the protobuf socket: a 10 MB frame is refused and skipped; a client leaving mid-frame harms nobody; 1,000 clients "
+    "the protobuf socket: a 10 MB frame is refused and skipped, a client leaving mid-frame harms nobody, 1,000 clients "
     "at once") {
     TempDir dir;
     const auto config = write_config(dir, fifo_reader(dir));
@@ -372,7 +372,7 @@ TEST_CASE("loyaltyctl: status, a swipe, a scripted basket with its receipt, a cu
     CHECK_THAT(result.output, Catch::Contains("is loyaltyd running?"));
 }
 
-TEST_CASE("a serial reader unplugged and plugged back is reopened; the status shows it meanwhile") {
+TEST_CASE("a serial reader unplugged and plugged back is reopened, the status shows it meanwhile") {
     TempDir dir;
     const auto reader_tty = dir / "reader-tty";
     const auto device_side = dir / "device-side";
@@ -411,7 +411,7 @@ TEST_CASE("a serial reader unplugged and plugged back is reopened; the status sh
     CHECK(pos.read_until("cardIdentified").has_value());
 }
 
-TEST_CASE("offers imported with loyaltyctl apply at once; a malformed import changes nothing") {
+TEST_CASE("offers imported with loyaltyctl apply at once, a malformed import changes nothing") {
     TempDir dir;
     const auto config = write_config(dir, fifo_reader(dir));
     auto daemon = start_daemon(dir, config);
