@@ -17,6 +17,7 @@
 #include "hq/cli/table.hpp"
 #include "hq/config/hq_config.hpp"
 #include "hq/ingest/ingest.hpp"
+#include "terminal/lane/money.hpp"
 #include "terminal/offers/offer_validation.hpp"
 #include "terminal/version.hpp"
 
@@ -34,6 +35,11 @@ std::optional<HqConfig> load_config(const std::string& file) {
                      result.errors.size() == 1 ? "" : "s");
     }
     return result.config;
+}
+
+// Head office's amounts: minor units of a two-decimal currency (the configuration's).
+std::string money(std::int64_t minor_units) {
+    return terminal::format_amount(minor_units, 2);
 }
 
 std::string when(Clock::time_point t) {
@@ -165,8 +171,7 @@ int offer_list(Storage& storage, bool all) {
             row.offer, row.offer.GetDescriptor()->FindOneofByName("mechanic"));
         table.add({row.offer.offer_id(), row.offer.name(), field ? field->name() : "?",
                    std::to_string(row.offer.revision()), row.retired ? "retired" : "live",
-                   std::to_string(row.assignments), std::to_string(row.redemptions),
-                   format_money(row.discount_minor_units)});
+                   std::to_string(row.assignments), std::to_string(row.redemptions), money(row.discount_minor_units)});
     }
     std::printf("%s", table.render().c_str());
     return 0;
@@ -179,9 +184,9 @@ int report_summary(Storage& storage) {
     StoreSales all;
     all.store_id = "all stores";
     for (const auto& row : s.stores) {
-        stores.add({row.store_id, std::to_string(row.sales), std::to_string(row.card_sales), format_money(row.revenue),
-                    format_money(row.discounts), std::to_string(row.points_earned), std::to_string(row.points_redeemed),
-                    std::to_string(row.returns), format_money(row.refunds), std::to_string(row.voids)});
+        stores.add({row.store_id, std::to_string(row.sales), std::to_string(row.card_sales), money(row.revenue),
+                    money(row.discounts), std::to_string(row.points_earned), std::to_string(row.points_redeemed),
+                    std::to_string(row.returns), money(row.refunds), std::to_string(row.voids)});
         all.sales += row.sales;
         all.card_sales += row.card_sales;
         all.revenue += row.revenue;
@@ -192,13 +197,13 @@ int report_summary(Storage& storage) {
         all.refunds += row.refunds;
         all.voids += row.voids;
     }
-    stores.add({all.store_id, std::to_string(all.sales), std::to_string(all.card_sales), format_money(all.revenue),
-                format_money(all.discounts), std::to_string(all.points_earned), std::to_string(all.points_redeemed),
-                std::to_string(all.returns), format_money(all.refunds), std::to_string(all.voids)});
+    stores.add({all.store_id, std::to_string(all.sales), std::to_string(all.card_sales), money(all.revenue),
+                money(all.discounts), std::to_string(all.points_earned), std::to_string(all.points_redeemed),
+                std::to_string(all.returns), money(all.refunds), std::to_string(all.voids)});
     std::printf("Sales per store\n%s\n", stores.render().c_str());
     Table offers({"Offer", "Name", "Redeemed", "Discount given"});
     for (const auto& row : s.offers)
-        offers.add({row.offer_id, row.name, std::to_string(row.redemptions), format_money(row.discount)});
+        offers.add({row.offer_id, row.name, std::to_string(row.redemptions), money(row.discount)});
     std::printf("Offers redeemed\n%s\n", offers.render().c_str());
     std::printf("Customers %llu (%llu enrolled at a till) · events held %llu · conflicts %llu\n",
                 static_cast<unsigned long long>(s.customers), static_cast<unsigned long long>(s.enrolled_at_tills),

@@ -92,6 +92,10 @@ Statement& Statement::bind(int index, const std::optional<std::string>& text) {
     return text ? bind(index, std::string_view{*text}) : bind(index, nullptr);
 }
 
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+    return value ? bind(index, *value) : bind(index, nullptr);
+}
+
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
     const int rc = ::sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
     if (rc != SQLITE_OK) throw_error(db_, rc, "bind parameter " + std::to_string(index) + " of \"" + sql_ + "\"");

@@ -10,6 +10,7 @@
 // objects on the same file may live on separate threads or processes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -58,6 +59,7 @@ public:
     Statement& bind(int index, std::nullptr_t);
     // Binds text, or NULL when the optional is empty.
     Statement& bind(int index, const std::optional<std::string>& text);
+    Statement& bind(int index, const std::optional<std::int64_t>& value);
     Statement& bind_blob(int index, std::string_view bytes);
 
     // Binds every argument in order from index 1.
@@ -144,5 +146,19 @@ private:
     Database& db_;
     bool open_ = true;
 };
+
+// Milliseconds since the Unix epoch (UTC): the time format of every table.
+inline std::int64_t to_unix_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+inline std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
+    return std::chrono::system_clock::time_point{
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds{ms})};
+}
+
+// Text that is stored as NULL when empty.
+inline std::optional<std::string> null_if_empty(const std::string& text) {
+    return text.empty() ? std::nullopt : std::optional{text};
+}
 
 }  // namespace loyalty::sqlite

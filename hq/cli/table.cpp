@@ -49,12 +49,4 @@ std::string Table::render() const {
     return out;
 }
 
-std::string format_money(std::int64_t minor) {
-    const bool negative = minor < 0;
-    const std::uint64_t abs = negative ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
-    std::string cents = std::to_string(abs % 100);
-    if (cents.size() < 2) cents.insert(0, "0");
-    return (negative ? "-" : "") + std::to_string(abs / 100) + "." + cents;
-}
-
 }  // namespace loyalty::hq

@@ -2,7 +2,6 @@
 // numbers (and money) right-aligned, everything else left-aligned.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,8 +17,5 @@ private:
     std::vector<std::string> headers_;
     std::vector<std::vector<std::string>> rows_;
 };
-
-// 123456 -> "1234.56" (minor units of a currency with two decimals).
-std::string format_money(std::int64_t minor_units);
 
 }  // namespace loyalty::hq

@@ -9,7 +9,10 @@ constexpr std::size_t k_catalog_part_bytes = 1024 * 1024;
 }  // namespace
 
 Ingest::Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)), thread_([this] { writer_loop(); }) {}
+    : writer_(std::move(writer)), reader_(std::move(reader)) {
+    writer_->forget_connections();
+    thread_ = std::thread([this] { writer_loop(); });
+}
 
 Ingest::~Ingest() {
     stop();

@@ -11,6 +11,7 @@
 #include "common/sqlite/migrations.hpp"
 #include "hq/storage/storage.hpp"
 #include "proto/event_kind.hpp"
+#include "terminal/lane/money.hpp"
 
 namespace loyalty::hq {
 namespace {
@@ -33,7 +34,7 @@ CREATE TABLE terminals (
     catalog_version  INTEGER NOT NULL DEFAULT 0,
     software_version TEXT NOT NULL DEFAULT '',
     events           INTEGER NOT NULL DEFAULT 0,
-    connected        INTEGER NOT NULL DEFAULT 0,
+    connected        INTEGER NOT NULL DEFAULT 0,  -- links open now (a late disconnect of an old one)
     first_contact    INTEGER NOT NULL,
     last_contact     INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -227,17 +228,10 @@ constexpr std::array<sqlite::Migration, 1> k_migrations{{
     {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
 }};
 
-std::int64_t to_ms(Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Clock::time_point from_ms(std::int64_t ms) {
-    return Clock::time_point{std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds{ms})};
-}
-
-std::int64_t timestamp_ms(const google::protobuf::Timestamp& t) {
-    return t.seconds() * 1000 + t.nanos() / 1'000'000;
-}
+using google::protobuf::util::TimeUtil;
+using sqlite::from_unix_ms;
+using sqlite::null_if_empty;
+using sqlite::to_unix_ms;
 
 google::protobuf::Timestamp timestamp(std::int64_t ms) {
     return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms);
@@ -248,19 +242,6 @@ std::int64_t scalar(sqlite::Statement& query) {
     const std::int64_t value = query.step() ? query.column_int64(0) : 0;
     query.reset();
     return value;
-}
-
-std::optional<std::string> optional_text(const std::string& text) {
-    return text.empty() ? std::nullopt : std::optional{text};
-}
-
-std::string money(std::int64_t minor) {
-    const char* sign = minor < 0 ? "-" : "";
-    const std::uint64_t abs = minor < 0 ? 0 - static_cast<std::uint64_t>(minor) : static_cast<std::uint64_t>(minor);
-    char text[40];
-    std::snprintf(text, sizeof text, "%s%llu.%02llu", sign, static_cast<unsigned long long>(abs / 100),
-                  static_cast<unsigned long long>(abs % 100));
-    return text;
 }
 
 class SqliteStorage final : public Storage {
@@ -284,7 +265,7 @@ public:
 
     std::uint64_t record_hello(const TerminalContact& c) override {
         return in_savepoint([&] {
-            const std::int64_t at = to_ms(c.at);
+            const std::int64_t at = to_unix_ms(c.at);
             auto& find = db_.cached("SELECT database_id, epoch, stored_through FROM terminals WHERE terminal_id = ?");
             find.bind(1, c.terminal_id);
             if (!find.step()) {
@@ -333,7 +314,8 @@ public:
                 }
             }
             db_.cached(
-                   "UPDATE terminals SET store_id = ?, software_version = ?, catalog_version = ?, connected = 1, "
+                   "UPDATE terminals SET store_id = ?, software_version = ?, catalog_version = ?, connected = "
+                   "connected + 1, "
                    "last_contact = ?, reported_through = max(reported_through, ?) WHERE terminal_id = ?")
                 .bind_all(c.store_id, c.software_version, static_cast<std::int64_t>(c.catalog_version), at,
                           static_cast<std::int64_t>(c.next_sequence > 0 ? c.next_sequence - 1 : 0), c.terminal_id)
@@ -344,10 +326,12 @@ public:
     }
 
     void record_disconnect(const std::string& terminal_id, Clock::time_point at) override {
-        db_.cached("UPDATE terminals SET connected = 0, last_contact = ? WHERE terminal_id = ?")
-            .bind_all(to_ms(at), terminal_id)
+        db_.cached("UPDATE terminals SET connected = max(connected - 1, 0), last_contact = ? WHERE terminal_id = ?")
+            .bind_all(to_unix_ms(at), terminal_id)
             .run();
     }
+
+    void forget_connections() override { db_.exec("UPDATE terminals SET connected = 0"); }
 
     BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
                             Clock::time_point received_at) override {
@@ -360,7 +344,7 @@ public:
             auto stored = static_cast<std::uint64_t>(find.column_int64(2));
             find.reset();
             BatchResult result;
-            const std::int64_t now = to_ms(received_at);
+            const std::int64_t now = to_unix_ms(received_at);
             std::string body;
             for (const auto& event : batch.events()) {
                 const std::uint64_t sequence = event.header().sequence();
@@ -502,7 +486,7 @@ public:
 
     void put_offers(const std::vector<v1::Offer>& list, const v1::PointsRules* rules) override {
         write_group([&] {
-            const std::int64_t now = to_ms(Clock::now());
+            const std::int64_t now = to_unix_ms(Clock::now());
             for (v1::Offer offer : list) {
                 auto& revision = db_.cached("SELECT revision FROM offers WHERE offer_id = ?");
                 revision.bind(1, offer.offer_id());
@@ -560,7 +544,7 @@ public:
             if (!retired) return;
             const std::int64_t version = bump();
             db_.cached("UPDATE offers SET retired_at = ?, changed_version = ? WHERE offer_id = ?")
-                .bind_all(to_ms(Clock::now()), version, offer_id)
+                .bind_all(to_unix_ms(Clock::now()), version, offer_id)
                 .run();
         });
         return retired;
@@ -581,13 +565,12 @@ public:
             auto& insert = db_.cached(
                 "INSERT OR REPLACE INTO assignments (offer_id, customer_id, code, uses_left, expires_at, assigned_at, "
                 "withdrawn, changed_version) VALUES (?, ?, ?, ?, ?, ?, 0, ?)");
-            insert.bind_all(a.offer_id(), a.customer_id(), a.code(), static_cast<std::int64_t>(a.uses_left()));
-            if (a.has_expires_at()) {
-                insert.bind(5, timestamp_ms(a.expires_at()));
-            } else {
-                insert.bind(5, nullptr);
-            }
-            insert.bind(6, to_ms(Clock::now())).bind(7, bump()).run();
+            insert
+                .bind_all(a.offer_id(), a.customer_id(), a.code(), static_cast<std::int64_t>(a.uses_left()),
+                          a.has_expires_at() ? std::optional{TimeUtil::TimestampToMilliseconds(a.expires_at())}
+                                             : std::nullopt,
+                          to_unix_ms(Clock::now()), bump())
+                .run();
         });
     }
 
@@ -606,8 +589,8 @@ public:
             row.backlog = static_cast<std::uint64_t>(select.column_int64(4));
             row.catalog_version = static_cast<std::uint64_t>(select.column_int64(5));
             row.events = static_cast<std::uint64_t>(select.column_int64(6));
-            row.connected = select.column_int64(7) != 0;
-            row.last_contact = from_ms(select.column_int64(8));
+            row.connected = select.column_int64(7) > 0;
+            row.last_contact = from_unix_ms(select.column_int64(8));
         }
         select.reset();
         return rows;
@@ -622,7 +605,7 @@ public:
             ConflictRow& row = rows.emplace_back();
             row.id = select.column_int64(0);
             row.kind = select.column_text(1);
-            row.detected_at = from_ms(select.column_int64(2));
+            row.detected_at = from_unix_ms(select.column_int64(2));
             row.store_id = select.column_text(3);
             row.terminal_id = select.column_text(4);
             row.sequence = static_cast<std::uint64_t>(select.column_int64(5));
@@ -808,13 +791,14 @@ private:
         db_.cached(
                "INSERT INTO conflicts (kind, detected_at, store_id, terminal_id, sequence, customer_id, detail) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind_all(kind, to_ms(Clock::now()), store_id, terminal_id, static_cast<std::int64_t>(sequence),
+            .bind_all(kind, to_unix_ms(Clock::now()), store_id, terminal_id, static_cast<std::int64_t>(sequence),
                       customer_id, detail)
             .run();
     }
 
     static std::int64_t event_time(const v1::Event& event, std::int64_t fallback) {
-        return event.header().has_terminal_time() ? timestamp_ms(event.header().terminal_time()) : fallback;
+        return event.header().has_terminal_time() ? TimeUtil::TimestampToMilliseconds(event.header().terminal_time())
+                                                  : fallback;
     }
 
     // ---- applying one new event ------------------------------------------------------------------
@@ -854,7 +838,7 @@ private:
             "INSERT OR IGNORE INTO sales (terminal_id, sale_id, store_id, customer_id, sold_at, currency, subtotal, "
             "discount_total, total, points_earned, points_redeemed) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
         insert
-            .bind_all(terminal_id, p.sale_id(), store_id, optional_text(p.customer_id()), at,
+            .bind_all(terminal_id, p.sale_id(), store_id, null_if_empty(p.customer_id()), at,
                       p.total().currency().empty() ? p.subtotal().currency() : p.total().currency(),
                       p.subtotal().minor_units(), p.discount_total().minor_units(), p.total().minor_units(),
                       p.points().earned(), p.points().redeemed())
@@ -883,7 +867,7 @@ private:
             db_.cached(
                    "INSERT INTO sale_discounts (sale, discount_no, offer_id, amount, coupon_code) "
                    "VALUES (?,?,?,?,?)")
-                .bind_all(sale, ++discount_no, d.offer_id(), d.amount().minor_units(), optional_text(d.coupon_code()))
+                .bind_all(sale, ++discount_no, d.offer_id(), d.amount().minor_units(), null_if_empty(d.coupon_code()))
                 .run();
             if (!d.coupon_code().empty())
                 redeem_code(d.coupon_code(), d.offer_id(), p, store_id, terminal_id, sequence, at);
@@ -909,7 +893,7 @@ private:
         db_.cached(
                "INSERT OR IGNORE INTO returns (terminal_id, return_id, store_id, original_sale_id, customer_id, "
                "returned_at, refund_total, points_reversed, points_given_back) VALUES (?,?,?,?,?,?,?,?,?)")
-            .bind_all(terminal_id, r.return_id(), store_id, r.original_sale_id(), optional_text(r.customer_id()), at,
+            .bind_all(terminal_id, r.return_id(), store_id, r.original_sale_id(), null_if_empty(r.customer_id()), at,
                       r.refund_total().minor_units(), r.points_reversed(), r.points_given_back())
             .run();
         if (db_.changes() == 0 || r.customer_id().empty()) return;
@@ -952,8 +936,8 @@ private:
                    "given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email, "
                    "phone = excluded.phone, birthday = excluded.birthday, enrolled_at = excluded.enrolled_at, "
                    "changed_version = excluded.changed_version")
-                .bind_all(e.customer_id(), optional_text(contact.given_name()), optional_text(contact.family_name()),
-                          optional_text(contact.email()), optional_text(contact.phone()))
+                .bind_all(e.customer_id(), null_if_empty(contact.given_name()), null_if_empty(contact.family_name()),
+                          null_if_empty(contact.email()), null_if_empty(contact.phone()))
                 .bind(7, at)
                 .bind(8, terminal_id)
                 .bind(9, bump());
@@ -1003,7 +987,7 @@ private:
         for (const auto& c : held.changes())
             by_purpose[c.purpose()] = c;
         for (const auto& c : changes) {
-            const std::int64_t recorded = c.has_recorded_at() ? timestamp_ms(c.recorded_at()) : at;
+            const std::int64_t recorded = c.has_recorded_at() ? TimeUtil::TimestampToMilliseconds(c.recorded_at()) : at;
             db_.cached(
                    "INSERT INTO consent_log (customer_id, purpose, granted, recorded_at, source, terminal_id) "
                    "VALUES (?,?,?,?,?,?)")
@@ -1011,7 +995,8 @@ private:
                           static_cast<std::int64_t>(c.source()), terminal_id)
                 .run();
             auto& current = by_purpose[c.purpose()];
-            if (!current.has_recorded_at() || timestamp_ms(current.recorded_at()) <= recorded) current = c;
+            if (!current.has_recorded_at() || TimeUtil::TimestampToMilliseconds(current.recorded_at()) <= recorded)
+                current = c;
         }
         v1::ConsentEvent merged;
         for (auto& [purpose, c] : by_purpose)
@@ -1057,7 +1042,7 @@ private:
             conflict("coupon_reused", store_id, terminal_id, sequence, p.customer_id(),
                      "single-use code " + code + " of offer " + offer_id + " was redeemed at " + where +
                          " and again at " + terminal_id + " (sale " + p.sale_id() + ", " +
-                         money(discount_for(p, code)) + ")");
+                         terminal::format_amount(discount_for(p, code), 2) + ")");
             return;
         }
         first.reset();

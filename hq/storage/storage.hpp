@@ -124,7 +124,10 @@ public:
     // terminal whose database changed starts a new numbering (the old events stay), recorded as a
     // "database_replaced" conflict.
     virtual std::uint64_t record_hello(const TerminalContact& contact) = 0;
+    // Connections are counted, so an old link's late disconnect leaves a reconnected terminal connected.
     virtual void record_disconnect(const std::string& terminal_id, Clock::time_point at) = 0;
+    // No terminal is connected (a server starting: what a crashed one left counts for nothing).
+    virtual void forget_connections() = 0;
     // Stores the events not held yet and applies them (sales, returns, customers, points ledger,
     // redeemed codes, conflicts). Throws StorageError (nothing stored) for a batch it cannot take.
     virtual BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,

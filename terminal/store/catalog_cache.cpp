@@ -1,6 +1,7 @@
 // LocalStore::apply_catalog: head office's catalog deltas into the till's cache (spec §4
 // downstream). One transaction per delta: the till sees the old catalog or the new one, never a
 // mixture.
+#include <google/protobuf/util/time_util.h>
 #include <set>
 
 #include "terminal/store/local_store.hpp"
@@ -8,12 +9,11 @@
 namespace loyalty::terminal {
 namespace {
 
-std::optional<std::string> optional_text(const std::string& text) {
-    return text.empty() ? std::nullopt : std::optional{text};
-}
+using google::protobuf::util::TimeUtil;
+using sqlite::null_if_empty;
 
-std::int64_t timestamp_ms(const google::protobuf::Timestamp& t) {
-    return t.seconds() * 1000 + t.nanos() / 1'000'000;
+std::optional<std::int64_t> optional_ms(bool present, const google::protobuf::Timestamp& t) {
+    return present ? std::optional{TimeUtil::TimestampToMilliseconds(t)} : std::nullopt;
 }
 
 void forget_offer(sqlite::Database& db, const std::string& offer_id) {
@@ -27,30 +27,25 @@ void upsert_customer(sqlite::Database& db, const v1::Customer& c, std::int64_t n
     std::string consents_blob;
     consents.SerializeToString(&consents_blob);
     const auto& contact = c.contact();
-    auto& upsert =
-        db.cached(
-              "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, tier, segment, "
-              "points_balance, balance_version, consents, member_since, origin, updated_at) "
-              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'head_office',?) "
-              "ON CONFLICT (customer_id) DO UPDATE SET given_name = excluded.given_name, "
-              "family_name = excluded.family_name, email = excluded.email, phone = excluded.phone, "
-              "birthday = excluded.birthday, tier = excluded.tier, segment = excluded.segment, "
-              "points_balance = CASE WHEN excluded.balance_version >= balance_version "
-              "THEN excluded.points_balance ELSE points_balance END, "
-              "balance_version = max(balance_version, excluded.balance_version), consents = excluded.consents, "
-              "member_since = excluded.member_since, origin = 'head_office', updated_at = excluded.updated_at")
-            .bind_all(c.customer_id(), optional_text(contact.given_name()), optional_text(contact.family_name()),
-                      optional_text(contact.email()), optional_text(contact.phone()), birthday_text(contact),
-                      static_cast<std::int64_t>(c.tier() == v1::TIER_UNSPECIFIED ? v1::TIER_STANDARD : c.tier()),
-                      optional_text(c.segment()), c.points_balance(), static_cast<std::int64_t>(c.balance_version()))
-            .bind_blob(11, consents_blob)
-            .bind(13, now);
-    if (c.has_member_since()) {
-        upsert.bind(12, timestamp_ms(c.member_since()));
-    } else {
-        upsert.bind(12, nullptr);
-    }
-    upsert.run();
+    db.cached(
+          "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, tier, segment, "
+          "points_balance, balance_version, consents, member_since, origin, updated_at) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'head_office',?) "
+          "ON CONFLICT (customer_id) DO UPDATE SET given_name = excluded.given_name, "
+          "family_name = excluded.family_name, email = excluded.email, phone = excluded.phone, "
+          "birthday = excluded.birthday, tier = excluded.tier, segment = excluded.segment, "
+          "points_balance = CASE WHEN excluded.balance_version >= balance_version "
+          "THEN excluded.points_balance ELSE points_balance END, "
+          "balance_version = max(balance_version, excluded.balance_version), consents = excluded.consents, "
+          "member_since = excluded.member_since, origin = 'head_office', updated_at = excluded.updated_at")
+        .bind_all(c.customer_id(), null_if_empty(contact.given_name()), null_if_empty(contact.family_name()),
+                  null_if_empty(contact.email()), null_if_empty(contact.phone()), birthday_text(contact),
+                  static_cast<std::int64_t>(c.tier() == v1::TIER_UNSPECIFIED ? v1::TIER_STANDARD : c.tier()),
+                  null_if_empty(c.segment()), c.points_balance(), static_cast<std::int64_t>(c.balance_version()))
+        .bind_blob(11, consents_blob)
+        .bind(12, optional_ms(c.has_member_since(), c.member_since()))
+        .bind(13, now)
+        .run();
     // The cards are the ones head office lists; a card it no longer lists is forgotten, a blocked
     // one stays blocked.
     const std::set<std::string> cards(c.loyalty_cards().begin(), c.loyalty_cards().end());
@@ -77,7 +72,7 @@ void apply_revocation(sqlite::Database& db, const v1::Revocation& r, std::int64_
     switch (r.kind()) {
         case v1::REVOCATION_KIND_COUPON_CODE_REDEEMED:
             db.cached("INSERT OR IGNORE INTO revoked_codes (code, revoked_at) VALUES (?, ?)")
-                .bind_all(r.code(), r.has_at() ? timestamp_ms(r.at()) : now)
+                .bind_all(r.code(), r.has_at() ? TimeUtil::TimestampToMilliseconds(r.at()) : now)
                 .run();
             break;
         case v1::REVOCATION_KIND_ASSIGNMENT_WITHDRAWN:
@@ -142,13 +137,10 @@ std::vector<std::string> LocalStore::apply_catalog(const std::vector<v1::Catalog
             auto& assign = db_.cached(
                 "INSERT OR REPLACE INTO offer_assignments (offer_id, customer_id, code, uses_left, expires_at) "
                 "VALUES (?, ?, ?, ?, ?)");
-            assign.bind_all(a.offer_id(), a.customer_id(), a.code(), static_cast<std::int64_t>(a.uses_left()));
-            if (a.has_expires_at()) {
-                assign.bind(5, timestamp_ms(a.expires_at()));
-            } else {
-                assign.bind(5, nullptr);
-            }
-            assign.run();
+            assign
+                .bind_all(a.offer_id(), a.customer_id(), a.code(), static_cast<std::int64_t>(a.uses_left()),
+                          optional_ms(a.has_expires_at(), a.expires_at()))
+                .run();
         }
         for (const auto& r : part.revocations())
             apply_revocation(db_, r, now);

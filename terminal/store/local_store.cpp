@@ -80,11 +80,6 @@ void bind_quantity(sqlite::Statement& stmt, int units_index, const v1::Quantity&
     }
 }
 
-// Empty text is stored as NULL.
-std::optional<std::string> optional_text(const std::string& text) {
-    return text.empty() ? std::nullopt : std::optional{text};
-}
-
 // When the event happened by the terminal's clock, or now if it carries no time.
 std::int64_t event_time_ms(const v1::Event& event) {
     if (!event.header().has_terminal_time()) {
@@ -127,14 +122,6 @@ std::optional<std::string> birthday_text(const v1::ContactDetails& contact) {
         std::snprintf(text, sizeof text, "--%02d-%02d", d.month(), d.day());
     }
     return text;
-}
-
-std::int64_t to_unix_ms(Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Clock::time_point from_unix_ms(std::int64_t ms) {
-    return Clock::time_point{std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds{ms})};
 }
 
 LocalStore::LocalStore(const LocalStoreOptions& options)
@@ -201,7 +188,7 @@ void LocalStore::insert_sale_rows(const v1::Event& event) {
            "INSERT INTO sales (sale_id, sequence, cashier_id, loyalty_card, customer_id, completed_at, currency, "
            "subtotal, discount_total, total, points_earned, points_redeemed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind_all(sale.sale_id(), static_cast<std::int64_t>(event.header().sequence()), event.header().cashier_id(),
-                  optional_text(sale.loyalty_card()), optional_text(sale.customer_id()), completed_at,
+                  sqlite::null_if_empty(sale.loyalty_card()), sqlite::null_if_empty(sale.customer_id()), completed_at,
                   sale.total().currency(), sale.subtotal().minor_units(), sale.discount_total().minor_units(),
                   sale.total().minor_units(), sale.points().earned(), sale.points().redeemed())
         .run();
@@ -222,7 +209,7 @@ void LocalStore::insert_sale_rows(const v1::Event& event) {
                "INSERT INTO sale_discounts (sale_id, discount_no, offer_id, receipt_text, amount, coupon_code) "
                "VALUES (?,?,?,?,?,?)")
             .bind_all(sale.sale_id(), discount_no, discount.offer_id(), discount.receipt_text(),
-                      discount.amount().minor_units(), optional_text(discount.coupon_code()))
+                      discount.amount().minor_units(), sqlite::null_if_empty(discount.coupon_code()))
             .run();
         for (const v1::DiscountTarget& target : discount.targets()) {
             db_.cached(
@@ -370,9 +357,9 @@ void LocalStore::insert_customer_rows(const v1::Event& event) {
     db_.cached(
            "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, tier, points_balance, "
            "consents, member_since, origin, updated_at) VALUES (?,?,?,?,?,?,?,0,?,?,'enrolled_here',?)")
-        .bind_all(e.customer_id(), optional_text(e.contact().given_name()), optional_text(e.contact().family_name()),
-                  optional_text(e.contact().email()), optional_text(e.contact().phone()), birthday,
-                  static_cast<std::int64_t>(v1::TIER_STANDARD))
+        .bind_all(e.customer_id(), sqlite::null_if_empty(e.contact().given_name()),
+                  sqlite::null_if_empty(e.contact().family_name()), sqlite::null_if_empty(e.contact().email()),
+                  sqlite::null_if_empty(e.contact().phone()), birthday, static_cast<std::int64_t>(v1::TIER_STANDARD))
         .bind_blob(8, consents_blob)
         .bind(9, event_time_ms(event))
         .bind(10, to_unix_ms(Clock::now()))
@@ -531,14 +518,17 @@ std::uint64_t LocalStore::acked_through() {
     // Two index lookups, whatever the backlog: this is on the path of every card read.
     const auto oldest_unacked = db_.query_int64("SELECT min(sequence) FROM outbox WHERE acked_at IS NULL");
     if (oldest_unacked) return static_cast<std::uint64_t>(*oldest_unacked) - 1;
+    return last_sequence();
+}
+
+std::uint64_t LocalStore::last_sequence() {
     return static_cast<std::uint64_t>(
         db_.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(0));
 }
 
 OutboxStats LocalStore::outbox_stats() {
     OutboxStats stats;
-    stats.last_sequence = static_cast<std::uint64_t>(
-        db_.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(0));
+    stats.last_sequence = last_sequence();
     stats.depth =
         static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM outbox WHERE acked_at IS NULL").value_or(0));
     stats.acked_through = acked_through();

@@ -148,6 +148,8 @@ public:
     OutboxStats outbox_stats();
     // The highest sequence head office acknowledged, in two index lookups.
     std::uint64_t acked_through();
+    // The highest sequence ever given to an event (one lookup, whatever the backlog).
+    std::uint64_t last_sequence();
 
     // ---- the open basket -------------------------------------------------------------------------
 
@@ -213,7 +215,7 @@ private:
 std::optional<std::string> birthday_text(const v1::ContactDetails& contact);
 
 // Milliseconds since the Unix epoch, the time format of every table.
-std::int64_t to_unix_ms(Clock::time_point t);
-Clock::time_point from_unix_ms(std::int64_t ms);
+using sqlite::from_unix_ms;
+using sqlite::to_unix_ms;
 
 }  // namespace loyalty::terminal

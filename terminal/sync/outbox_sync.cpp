@@ -6,10 +6,6 @@
 
 namespace loyalty::terminal {
 
-std::uint64_t OutboxSync::last_sequence() {
-    return store_.outbox_stats().last_sequence;
-}
-
 std::vector<v1::Event> OutboxSync::events_after(std::uint64_t after, std::size_t limit) {
     std::vector<v1::Event> events;
     const auto entries = store_.unacked_events(after, limit);

@@ -18,7 +18,7 @@ public:
     OutboxSync(LocalStore& store, std::string currency) : store_(store), currency_(std::move(currency)) {}
 
     std::uint64_t acked_through() override { return store_.acked_through(); }
-    std::uint64_t last_sequence() override;
+    std::uint64_t last_sequence() override { return store_.last_sequence(); }
     std::string database_id() override { return store_.database_id(); }
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override;
     void mark_acked(std::uint64_t through) override { store_.mark_acked(through); }

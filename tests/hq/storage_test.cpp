@@ -118,6 +118,14 @@ TEST_CASE("a batch is stored once: replays and overlapping batches add nothing, 
     REQUIRE(terminals.size() == 1);
     CHECK(terminals[0].events == 4);
     CHECK(terminals[0].connected);
+    // Two hellos (the old link not yet noticed dead): the old one's disconnect leaves it connected.
+    s->write_group([&] { s->record_disconnect("S0042-T03", hq::Clock::now()); });
+    CHECK(s->terminals()[0].connected);
+    s->write_group([&] { s->record_disconnect("S0042-T03", hq::Clock::now()); });
+    CHECK_FALSE(s->terminals()[0].connected);
+    s->write_group([&] { s->record_hello(contact("S0042-T03")); });
+    s->forget_connections();  // a server starting again
+    CHECK_FALSE(s->terminals()[0].connected);
     CHECK(s->conflicts().empty());
 }
 
