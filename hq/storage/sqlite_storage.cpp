@@ -11,7 +11,6 @@
 #include "common/sqlite/migrations.hpp"
 #include "hq/storage/storage.hpp"
 #include "proto/event_kind.hpp"
-#include "terminal/card/payment_schemes.hpp"
 #include "terminal/lane/money.hpp"
 
 namespace loyalty::hq {
@@ -245,22 +244,6 @@ std::int64_t scalar(sqlite::Statement& query) {
     return value;
 }
 
-// A copy of `event` with its loyalty card emptied when that is a payment card number; nullopt
-// when there is nothing to wipe.
-std::optional<v1::Event> without_payment_card(const v1::Event& event) {
-    const auto* body_field = event.GetDescriptor()->FindFieldByNumber(event.body_case());
-    if (body_field == nullptr) return std::nullopt;
-    const auto& body = event.GetReflection()->GetMessage(event, body_field);
-    const auto* card = body.GetDescriptor()->FindFieldByName("loyalty_card");
-    if (card == nullptr || !terminal::card::looks_like_payment_card(body.GetReflection()->GetString(body, card))) {
-        return std::nullopt;
-    }
-    v1::Event copy = event;
-    auto* copied_body = copy.GetReflection()->MutableMessage(&copy, body_field);
-    copied_body->GetReflection()->SetString(copied_body, card, "");
-    return copy;
-}
-
 class SqliteStorage final : public Storage {
 public:
     explicit SqliteStorage(const std::filesystem::path& file) : db_(open(file)) {}
@@ -363,11 +346,7 @@ public:
             BatchResult result;
             const std::int64_t now = to_unix_ms(received_at);
             std::string body;
-            for (const auto& received : batch.events()) {
-                // A payment card number must never be kept: a till that sent one (a bug) has it wiped
-                // here, and the conflict says so without the digits.
-                std::optional<v1::Event> wiped = without_payment_card(received);
-                const v1::Event& event = wiped ? *wiped : received;
+            for (const auto& event : batch.events()) {
                 const std::uint64_t sequence = event.header().sequence();
                 const std::string_view kind = event_kind(event);
                 if (sequence == 0 || sequence > static_cast<std::uint64_t>(INT64_MAX)) {
@@ -384,11 +363,6 @@ public:
                     .bind_blob(8, body)
                     .run();
                 if (db_.changes() == 0) continue;  // a replay: held already
-                if (wiped) {
-                    conflict("payment_card_number", store_id, terminal_id, sequence, "",
-                             "event " + std::to_string(sequence) + " of terminal " + terminal_id +
-                                 " carried a payment card number as its loyalty card; it was wiped before storing");
-                }
                 if (sequence > stored + 1) {
                     conflict("sequence_gap", store_id, terminal_id, sequence, "",
                              "events " + std::to_string(stored + 1) + " to " + std::to_string(sequence - 1) +
