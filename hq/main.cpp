@@ -91,8 +91,8 @@ int serve(const HqConfig& config) {
     io.run();
     ingest.stop();
     const IngestStats stats = ingest.stats();
-    spdlog::info("stopped cleanly: {} new event(s) in {} batch(es), {} commit(s)", stats.events, stats.batches,
-                 stats.commits);
+    spdlog::info("stopped cleanly: {} new event(s) in {} batch(es), {} commit(s); {} applied", stats.events,
+                 stats.batches, stats.commits, stats.applied);
     return 0;
 }
 
@@ -208,6 +208,10 @@ int report_summary(Storage& storage) {
     std::printf("Customers %llu (%llu enrolled at a till) · events held %llu · conflicts %llu\n",
                 static_cast<unsigned long long>(s.customers), static_cast<unsigned long long>(s.enrolled_at_tills),
                 static_cast<unsigned long long>(s.events), static_cast<unsigned long long>(s.conflicts));
+    if (s.unapplied > 0) {
+        std::printf("%llu event(s) held but not in these figures yet (head office applies them right behind)\n",
+                    static_cast<unsigned long long>(s.unapplied));
+    }
     return 0;
 }
 

@@ -233,10 +233,9 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                         }
                     }
                     if (!link->open()) break;
-                    auto batch = std::make_shared<v1::EventBatch>(std::move(*in.mutable_batch()));
                     const Starter<StoreOutcome> store_batch = [this, &identity,
-                                                               batch](std::function<void(StoreOutcome)> done) {
-                        handler.store(identity, std::move(*batch), std::move(done));
+                                                               &in](std::function<void(StoreOutcome)> done) {
+                        handler.store(identity, in.batch(), std::move(done));
                     };
                     const StoreOutcome outcome = co_await complete(store_batch);
                     if (!outcome.error.empty()) {
@@ -280,6 +279,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                                     "unexpected message " + std::to_string(in.body_case()) + " from a terminal");
                     break;
             }
+            in.Clear();  // what the frame held is freed once answered: an idle link keeps no batch
         }
         link->close();
         handler.disconnected(identity);

@@ -35,13 +35,17 @@ struct HelloOutcome {
 };
 
 // What the server needs from head office's storage. Calls come on the server's thread; hello()
-// and store() may finish on another thread (group commit) and must call `done` exactly once.
+// and store() may finish on another thread (group commit) and must call `done` exactly once. The
+// hello and the batch they are given stay valid until then (the server reuses their memory for the
+// next frame of that connection, so a batch is parsed without allocating and never freed on the
+// storage's thread). catalog_version() is asked on every ack: it must be cheap.
 class ServerHandler {
 public:
     virtual ~ServerHandler() = default;
     // Records the terminal's contact, versions and backlog; answers what is held for it.
     virtual void hello(const PeerIdentity& peer, const v1::Hello& hello, std::function<void(HelloOutcome)> done) = 0;
-    virtual void store(const PeerIdentity& peer, v1::EventBatch batch, std::function<void(StoreOutcome)> done) = 0;
+    virtual void store(const PeerIdentity& peer, const v1::EventBatch& batch,
+                       std::function<void(StoreOutcome)> done) = 0;
     virtual std::uint64_t catalog_version() = 0;
     // The delta from `have_version` to now, in parts of bounded size.
     virtual std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have_version) = 0;

@@ -16,7 +16,12 @@ std::string encode_frame(const v1::Envelope& envelope) {
 void FrameDecoder::feed(std::string_view bytes) {
     if (failed_.status != DecodeStatus::need_more) return;  // a finished stream takes nothing more
     if (read_ > 0 && read_ == buffer_.size()) {
-        buffer_.clear();
+        // Everything taken: a large frame's room goes back to the heap (an idle link holds little).
+        if (buffer_.capacity() > k_kept_buffer_bytes) {
+            std::string().swap(buffer_);
+        } else {
+            buffer_.clear();
+        }
         read_ = 0;
     } else if (read_ > 64 * 1024 && read_ > buffer_.size() / 2) {
         buffer_.erase(0, read_);
@@ -40,7 +45,10 @@ DecodeResult FrameDecoder::next(v1::Envelope& envelope) {
         read_ = 0;
         return failed_;
     }
-    if (available < k_header_bytes + size) return {};
+    if (available < k_header_bytes + size) {
+        buffer_.reserve(read_ + k_header_bytes + size);  // one allocation for a large frame, not doublings
+        return {};
+    }
     const char* payload = buffer_.data() + read_ + k_header_bytes;
     read_ += k_header_bytes + size;
     envelope.Clear();

@@ -49,6 +49,7 @@ public:
     std::size_t buffered() const { return buffer_.size() - read_; }
 
 private:
+    static constexpr std::size_t k_kept_buffer_bytes = 64 * 1024;
     std::size_t max_frame_;
     std::string buffer_;
     std::size_t read_ = 0;

@@ -6,11 +6,19 @@ namespace loyalty::hq {
 namespace {
 // A catalog part well under the 4 MiB frame limit.
 constexpr std::size_t k_catalog_part_bytes = 1024 * 1024;
+// How often an idle writer looks for catalog changes made by another process.
+constexpr auto k_catalog_poll = std::chrono::milliseconds(500);
+// Events applied per transaction: a batch waiting behind one waits ~5 ms at most.
+constexpr std::size_t k_apply_chunk = 500;
+// Behind by more than this, applying takes turns with storing instead of waiting for a lull
+// (about ten seconds of applying).
+constexpr std::uint64_t k_apply_behind_limit = 1'000'000;
 }  // namespace
 
 Ingest::Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader)
     : writer_(std::move(writer)), reader_(std::move(reader)) {
     writer_->forget_connections();
+    catalog_version_ = writer_->catalog_version();
     thread_ = std::thread([this] { writer_loop(); });
 }
 
@@ -45,31 +53,68 @@ void Ingest::submit(Job job) {
 }
 
 void Ingest::writer_loop() {
+    std::uint64_t unapplied = 0;
+    try {
+        unapplied = writer_->unapplied();
+    } catch (const std::exception& e) {
+        spdlog::error("ingest: cannot count the events still to apply: {}", e.what());
+    }
     for (;;) {
         std::deque<Job> group;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping, and everything answered
+            const auto ready = [this] { return stopping_ || !queue_.empty(); };
+            if (unapplied == 0 && !wake_.wait_for(lock, k_catalog_poll, ready)) {
+                lock.unlock();
+                refresh_catalog_version();
+                continue;
+            }
+            if (stopping_ && queue_.empty()) return;  // everything answered; the rest is applied at the next start
             group.swap(queue_);
         }
-        std::string error;
-        try {
-            writer_->write_group([&] {
-                for (auto& job : group)
-                    job.run();
-            });
-        } catch (const std::exception& e) {
-            error = std::string("storage failed, nothing of this batch was kept: ") + e.what();
-            spdlog::error("ingest: {} ({} request(s) refused)", e.what(), group.size());
+        if (!group.empty()) {
+            store_group(group);
+            try {
+                unapplied = writer_->unapplied();
+            } catch (const std::exception& e) {
+                spdlog::error("ingest: cannot count the events still to apply: {}", e.what());
+            }
         }
-        {
-            std::lock_guard lock(mutex_);
-            ++stats_.commits;
+        // Applying waits for the queue to empty (acks first), unless it is far behind.
+        if (unapplied > 0 && (group.empty() || unapplied > k_apply_behind_limit)) {
+            try {
+                const std::size_t applied = writer_->apply_stored(k_apply_chunk);
+                unapplied = applied == 0 ? 0 : unapplied - std::min<std::uint64_t>(unapplied, applied);
+                std::lock_guard lock(mutex_);
+                stats_.applied += applied;
+            } catch (const std::exception& e) {
+                spdlog::error("ingest: events not applied, trying again in a second: {}", e.what());
+                std::unique_lock lock(mutex_);
+                wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+            }
+            refresh_catalog_version();
         }
-        for (auto& job : group)
-            job.finish(error);
     }
+}
+
+void Ingest::store_group(std::deque<Job>& group) {
+    std::string error;
+    try {
+        writer_->write_group([&] {
+            for (auto& job : group)
+                job.run();
+        });
+    } catch (const std::exception& e) {
+        error = std::string("storage failed, nothing of this batch was kept: ") + e.what();
+        spdlog::error("ingest: {} ({} request(s) refused)", e.what(), group.size());
+    }
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.commits;
+    }
+    refresh_catalog_version();
+    for (auto& job : group)
+        job.finish(error);
 }
 
 void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
@@ -99,15 +144,16 @@ void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
                    }});
 }
 
-void Ingest::store(const sync::PeerIdentity& peer, v1::EventBatch batch, std::function<void(sync::StoreOutcome)> done) {
-    auto shared = std::make_shared<v1::EventBatch>(std::move(batch));
+void Ingest::store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
+                   std::function<void(sync::StoreOutcome)> done) {
+    const v1::EventBatch* events = &batch;  // valid until `done` (ServerHandler's contract)
     auto outcome = std::make_shared<sync::StoreOutcome>();
     auto stored = std::make_shared<std::size_t>(0);
     std::string terminal = peer.terminal_id;
     submit(Job{.run =
-                   [this, terminal, shared, outcome, stored] {
+                   [this, terminal, events, outcome, stored] {
                        try {
-                           const BatchResult result = writer_->store_batch(terminal, *shared, Clock::now());
+                           const BatchResult result = writer_->store_batch(terminal, *events, Clock::now());
                            outcome->stored_through = result.stored_through;
                            *stored = result.new_events;
                        } catch (const std::exception& e) {
@@ -140,8 +186,16 @@ void Ingest::disconnected(const sync::PeerIdentity& peer) {
                .finish = [](const std::string&) {}});
 }
 
+void Ingest::refresh_catalog_version() {
+    try {
+        catalog_version_ = writer_->catalog_version();
+    } catch (const std::exception& e) {
+        spdlog::warn("ingest: catalog version not read: {}", e.what());
+    }
+}
+
 std::uint64_t Ingest::catalog_version() {
-    return reader_->catalog_version();
+    return catalog_version_;
 }
 
 std::vector<v1::CatalogDelta> Ingest::catalog_since(std::uint64_t have_version) {

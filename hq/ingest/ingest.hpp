@@ -1,8 +1,11 @@
 // Ingest: head office's sync::ServerHandler. Hellos, batches and disconnects from every
-// connection go to one writer thread, which takes everything queued, stores it in one durable
+// connection go to one writer thread, which takes everything queued, journals it in one durable
 // transaction (group commit: one fsync for many terminals' batches) and only then answers each
-// connection, which acks. Catalog questions are answered from a second connection on the
-// server's thread.
+// connection, which acks. Between groups, when nothing waits, the same thread applies the
+// journalled events (Storage::apply_stored) in chunks; far behind, it takes turns. Catalog deltas are read from a
+// second connection on the server's thread; the catalog version, asked on every ack, is held in memory: the writer
+// reads it after each commit and twice a second when idle (offers added by `loyalty-hq offer add`, another process, are
+// seen within half a second).
 //
 // A batch the storage refuses (an event it cannot take) fails alone: the others in the same group
 // commit. A commit that fails (disk full, I/O error) fails every batch of the group; nothing of
@@ -25,7 +28,8 @@ namespace loyalty::hq {
 struct IngestStats {
     std::uint64_t events = 0;   // new events stored
     std::uint64_t batches = 0;  // batches answered
-    std::uint64_t commits = 0;  // write transactions
+    std::uint64_t commits = 0;  // write transactions storing batches
+    std::uint64_t applied = 0;  // journalled events applied (sales, customers, ledger, ...)
 };
 
 class Ingest : public sync::ServerHandler {
@@ -38,7 +42,7 @@ public:
 
     void hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
                std::function<void(sync::HelloOutcome)> done) override;
-    void store(const sync::PeerIdentity& peer, v1::EventBatch batch,
+    void store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
                std::function<void(sync::StoreOutcome)> done) override;
     std::uint64_t catalog_version() override;
     std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have_version) override;
@@ -55,6 +59,8 @@ private:
     };
     void submit(Job job);
     void writer_loop();
+    void store_group(std::deque<Job>& group);
+    void refresh_catalog_version();  // writer thread
 
     std::unique_ptr<Storage> writer_;
     std::unique_ptr<Storage> reader_;
@@ -63,6 +69,7 @@ private:
     std::deque<Job> queue_;
     bool stopping_ = false;
     IngestStats stats_;
+    std::atomic<std::uint64_t> catalog_version_{0};
     std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
@@ -224,8 +225,15 @@ CREATE TABLE conflicts (
 );
 )sql";
 
-constexpr std::array<sqlite::Migration, 1> k_migrations{{
+// Events are applied behind the journal: the cursor is the last applied events.id (a database
+// of version 1 had applied everything it held).
+constexpr std::string_view k_v2_schema = R"sql(
+INSERT INTO meta (key, value) SELECT 'applied_through', coalesce(max(id), 0) FROM events;
+)sql";
+
+constexpr std::array<sqlite::Migration, 2> k_migrations{{
     {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
+    {2, "events applied behind the journal", k_v2_schema},
 }};
 
 using google::protobuf::util::TimeUtil;
@@ -368,9 +376,7 @@ public:
                              "events " + std::to_string(stored + 1) + " to " + std::to_string(sequence - 1) +
                                  " of terminal " + terminal_id + " never arrived before " + std::to_string(sequence));
                 }
-                if (known) {
-                    apply(event, store_id, terminal_id, now);
-                } else {
+                if (!known) {
                     // Kept as it came (a newer till's kind, or a bug): never a reason to stop the backlog.
                     conflict("unknown_event", store_id, terminal_id, sequence, "",
                              "event " + std::to_string(sequence) + " of terminal " + terminal_id +
@@ -388,6 +394,65 @@ public:
             result.stored_through = stored;
             return result;
         });
+    }
+
+    std::size_t apply_stored(std::size_t limit) override {
+        std::size_t applied = 0;
+        write_group([&] {
+            auto& read = db_.cached(
+                "SELECT id, terminal_id, store_id, sequence, kind, received_at, body FROM events "
+                "WHERE id > (SELECT value FROM meta WHERE key = 'applied_through') ORDER BY id LIMIT ?");
+            read.bind(1, static_cast<std::int64_t>(limit));
+            struct Stored {
+                std::string terminal_id;
+                std::string store_id;
+                std::uint64_t sequence;
+                bool known;
+                std::int64_t received_at;
+                std::string body;
+            };
+            std::vector<Stored> rows;  // read first: no statement is left open while they are applied
+            std::int64_t last = 0;
+            while (read.step()) {
+                last = read.column_int64(0);
+                rows.push_back({read.column_text(1), read.column_text(2),
+                                static_cast<std::uint64_t>(read.column_int64(3)), read.column_text(4) != "unknown",
+                                read.column_int64(5), read.column_blob(6)});
+            }
+            read.reset();
+            v1::Event event;
+            for (const auto& row : rows) {
+                if (!row.known) continue;  // kept unread; recorded as a conflict when it was stored
+                std::string problem;
+                try {
+                    if (!event.ParseFromString(row.body)) throw StorageError("its stored body cannot be read");
+                    in_savepoint([&] { apply(event, row.store_id, row.terminal_id, row.received_at); });
+                } catch (const sqlite::Error& e) {
+                    // The database's trouble (disk full, I/O) is not the event's: nothing of this
+                    // chunk is kept and it is applied again later. A constraint is the event's.
+                    if (!e.is_constraint_violation()) throw;
+                    problem = e.what();
+                } catch (const StorageError& e) {
+                    problem = e.what();
+                }
+                if (!problem.empty()) {
+                    conflict("event_not_applied", row.store_id, row.terminal_id, row.sequence, "",
+                             "event " + std::to_string(row.sequence) + " of terminal " + row.terminal_id +
+                                 " is stored but could not be applied: " + problem);
+                }
+            }
+            applied = rows.size();
+            if (last > 0) {
+                db_.cached("UPDATE meta SET value = ? WHERE key = 'applied_through'").bind(1, last).run();
+            }
+        });
+        return applied;
+    }
+
+    std::uint64_t unapplied() override {
+        return static_cast<std::uint64_t>(
+            scalar(db_.cached("SELECT coalesce((SELECT max(id) FROM events), 0) - "
+                              "(SELECT value FROM meta WHERE key = 'applied_through')")));
     }
 
     // ---- catalog -----------------------------------------------------------------------------------
@@ -664,6 +729,7 @@ public:
         s.enrolled_at_tills = static_cast<std::uint64_t>(
             db_.query_int64("SELECT count(*) FROM customers WHERE enrolled_at IS NOT NULL").value_or(0));
         s.events = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM events").value_or(0));
+        s.unapplied = unapplied();
         s.conflicts = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM conflicts").value_or(0));
         return s;
     }
@@ -763,14 +829,19 @@ private:
 
     template <typename Work>
     auto in_savepoint(Work&& work) -> decltype(work()) {
-        db_.exec("SAVEPOINT step");
+        db_.cached("SAVEPOINT step").run();
         try {
-            auto result = work();
-            db_.exec("RELEASE step");
-            return result;
+            if constexpr (std::is_void_v<decltype(work())>) {
+                work();
+                db_.cached("RELEASE step").run();
+            } else {
+                auto result = work();
+                db_.cached("RELEASE step").run();
+                return result;
+            }
         } catch (...) {
-            db_.exec("ROLLBACK TO step");
-            db_.exec("RELEASE step");
+            db_.cached("ROLLBACK TO step").run();
+            db_.cached("RELEASE step").run();
             throw;
         }
     }

@@ -7,6 +7,13 @@
 // each call inside it succeeds or changes nothing (a savepoint each), and none is durable before
 // write_group() returns.
 //
+// Two steps for an event: store_batch() puts it in the journal (the events table: what a terminal
+// is acknowledged for, each once); apply_stored() then applies journalled events in the order they
+// were stored to what is read (sales, returns, customers, points ledger, redeemed codes,
+// conflicts), and moves a cursor in the same transaction, so each is applied exactly once. Acks
+// wait only for the journal: a fleet's backlog after an outage is taken as fast as the disk writes
+// it, and applied right behind (docs/head-office.md).
+//
 // What the catalog is: offers, customers (cards, tier, segment, points balance), assignments,
 // revocations and points rules. Every write transaction that changes any of it moves the catalog
 // version on by one; terminals ask for everything changed after the version they hold.
@@ -110,6 +117,7 @@ struct Summary {
     std::uint64_t customers = 0;
     std::uint64_t enrolled_at_tills = 0;
     std::uint64_t events = 0;
+    std::uint64_t unapplied = 0;  // journalled, not in the figures above yet
     std::uint64_t conflicts = 0;
 };
 
@@ -128,10 +136,16 @@ public:
     virtual void record_disconnect(const std::string& terminal_id, Clock::time_point at) = 0;
     // No terminal is connected (a server starting: what a crashed one left counts for nothing).
     virtual void forget_connections() = 0;
-    // Stores the events not held yet and applies them (sales, returns, customers, points ledger,
-    // redeemed codes, conflicts). Throws StorageError (nothing stored) for a batch it cannot take.
+    // Journals the events not held yet (sequence gaps and unknown kinds are recorded as conflicts).
+    // Throws StorageError (nothing stored) for a batch it cannot take.
     virtual BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
                                     Clock::time_point received_at) = 0;
+    // Applies up to `limit` journalled events not applied yet, oldest first, in one durable
+    // transaction of its own; answers how many. An event that cannot be applied is recorded as an
+    // "event_not_applied" conflict and passed over (it never blocks the ones behind it).
+    virtual std::size_t apply_stored(std::size_t limit) = 0;
+    // Journalled events not applied yet.
+    virtual std::uint64_t unapplied() = 0;
 
     // ---- catalog -----------------------------------------------------------------------------------
     virtual std::uint64_t catalog_version() = 0;

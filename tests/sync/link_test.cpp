@@ -64,7 +64,7 @@ struct MemoryHandler : sync::ServerHandler {
         ++hellos;
         done({through[peer.terminal_id], {}});
     }
-    void store(const sync::PeerIdentity& peer, v1::EventBatch batch,
+    void store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
                std::function<void(sync::StoreOutcome)> done) override {
         auto& held = through[peer.terminal_id];
         for (const auto& e : batch.events()) {
