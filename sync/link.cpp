@@ -72,14 +72,15 @@ asio::awaitable<Link::ReadResult> Link::read(v1::Envelope& envelope) {
             case DecodeStatus::need_more: break;
         }
         if (closed_) co_return ReadResult{timed_out_ ? ReadStatus::timed_out : ReadStatus::closed, "closed"};
-        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(read_buffer_), k_use_tuple);
+        const std::span<char> room = decoder_.prepare();
+        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(room.data(), room.size()), k_use_tuple);
+        decoder_.commit(ec ? 0 : n);
         if (ec) {
             const bool timed_out = timed_out_;
             close();
             co_return ReadResult{timed_out ? ReadStatus::timed_out : ReadStatus::closed,
                                  timed_out ? "no frame before the deadline" : ec.message()};
         }
-        decoder_.feed(std::string_view(read_buffer_.data(), n));
     }
 }
 

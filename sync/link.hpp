@@ -79,7 +79,6 @@ private:
         Clock::time_point deadline;
     };
     std::deque<Outgoing> queue_;
-    std::array<char, 16 * 1024> read_buffer_{};
     bool writing_ = false;
     bool closed_ = false;
     bool timed_out_ = false;

@@ -41,6 +41,8 @@ std::shared_ptr<ssl::context> make_context(ssl::context::method method, const Tl
     if (SSL_CTX_set1_sigalgs_list(ctx, "ECDSA+SHA256") != 1)
         throw std::runtime_error(openssl_errors("ECDSA with SHA-256 not available"));
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+    // An idle link (most of a fleet's, most of the time) gives OpenSSL's record buffers back.
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (SSL_CTX_load_verify_locations(ctx, files.ca_file.c_str(), nullptr) != 1)
         fail(files.ca_file, "cannot be read as a PEM CA certificate");
     if (SSL_CTX_use_certificate_chain_file(ctx, files.cert_file.c_str()) != 1)

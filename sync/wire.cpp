@@ -1,6 +1,17 @@
 #include "sync/wire.hpp"
 
+#include <algorithm>
+
 namespace loyalty::sync {
+namespace {
+
+// The payload size a frame's header announces (big-endian, k_header_bytes).
+std::uint64_t frame_size(const char* header) {
+    const auto* p = reinterpret_cast<const unsigned char*>(header);
+    return (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) | std::uint64_t{p[3]};
+}
+
+}  // namespace
 
 std::string encode_frame(const v1::Envelope& envelope) {
     const std::size_t size = envelope.ByteSizeLong();
@@ -15,6 +26,31 @@ std::string encode_frame(const v1::Envelope& envelope) {
 
 void FrameDecoder::feed(std::string_view bytes) {
     if (failed_.status != DecodeStatus::need_more) return;  // a finished stream takes nothing more
+    compact();
+    buffer_.append(bytes);
+}
+
+std::span<char> FrameDecoder::prepare() {
+    compact();
+    std::size_t want = k_small_read;
+    const std::size_t available = buffer_.size() - read_;
+    if (available >= k_header_bytes && failed_.status == DecodeStatus::need_more) {
+        const std::uint64_t size = frame_size(buffer_.data() + read_);
+        if (size <= max_frame_ && k_header_bytes + size > available) {
+            want = std::clamp<std::size_t>(k_header_bytes + size - available, k_small_read, k_large_read);
+        }
+    }
+    prepared_ = buffer_.size();
+    buffer_.resize(prepared_ + want);
+    return {buffer_.data() + prepared_, want};
+}
+
+void FrameDecoder::commit(std::size_t bytes) {
+    buffer_.resize(prepared_ + std::min(bytes, buffer_.size() - prepared_));
+    if (failed_.status != DecodeStatus::need_more) buffer_.resize(prepared_);  // a finished stream takes nothing
+}
+
+void FrameDecoder::compact() {
     if (read_ > 0 && read_ == buffer_.size()) {
         // Everything taken: a large frame's room goes back to the heap (an idle link holds little).
         if (buffer_.capacity() > k_kept_buffer_bytes) {
@@ -27,16 +63,13 @@ void FrameDecoder::feed(std::string_view bytes) {
         buffer_.erase(0, read_);
         read_ = 0;
     }
-    buffer_.append(bytes);
 }
 
 DecodeResult FrameDecoder::next(v1::Envelope& envelope) {
     if (failed_.status != DecodeStatus::need_more) return failed_;
     const std::size_t available = buffer_.size() - read_;
     if (available < k_header_bytes) return {};
-    const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + read_);
-    const std::uint64_t size =
-        (std::uint64_t{p[0]} << 24) | (std::uint64_t{p[1]} << 16) | (std::uint64_t{p[2]} << 8) | std::uint64_t{p[3]};
+    const std::uint64_t size = frame_size(buffer_.data() + read_);
     if (size > max_frame_) {
         failed_ = {
             DecodeStatus::too_large, size,

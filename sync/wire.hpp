@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,13 +44,22 @@ public:
     explicit FrameDecoder(std::size_t max_frame = k_default_max_frame) : max_frame_(max_frame) {}
 
     void feed(std::string_view bytes);
+    // Reading straight into the decoder: room for the rest of the frame under way (at most 64 KiB
+    // at a time), or for a small frame when between frames, so an idle link holds half a KiB.
+    // Fill some of it, then commit() how much; the room is invalid after the next call.
+    std::span<char> prepare();
+    void commit(std::size_t bytes);
     // The next envelope; call until need_more. After too_large or malformed it returns the same
     // again: the stream is finished.
     DecodeResult next(v1::Envelope& envelope);
     std::size_t buffered() const { return buffer_.size() - read_; }
 
 private:
-    static constexpr std::size_t k_kept_buffer_bytes = 64 * 1024;
+    static constexpr std::size_t k_kept_buffer_bytes = 4 * 1024;
+    static constexpr std::size_t k_small_read = 512;
+    static constexpr std::size_t k_large_read = 64 * 1024;
+    void compact();  // drops what was taken; a large frame's room goes back to the heap
+    std::size_t prepared_ = 0;
     std::size_t max_frame_;
     std::string buffer_;
     std::size_t read_ = 0;

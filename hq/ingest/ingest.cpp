@@ -8,6 +8,8 @@ namespace {
 constexpr std::size_t k_catalog_part_bytes = 1024 * 1024;
 // How often an idle writer looks for catalog changes made by another process.
 constexpr auto k_catalog_poll = std::chrono::milliseconds(500);
+// No batch for this long: a lull, in which journalled events are applied.
+constexpr auto k_lull = std::chrono::milliseconds(20);
 // Events applied per transaction: a batch waiting behind one waits ~5 ms at most.
 constexpr std::size_t k_apply_chunk = 500;
 // Behind by more than this, applying takes turns with storing instead of waiting for a lull
@@ -59,29 +61,35 @@ void Ingest::writer_loop() {
     } catch (const std::exception& e) {
         spdlog::error("ingest: cannot count the events still to apply: {}", e.what());
     }
+    bool lull = false;  // no batch came for k_lull: apply chunk after chunk until one does
     for (;;) {
         std::deque<Job> group;
         {
             std::unique_lock lock(mutex_);
-            const auto ready = [this] { return stopping_ || !queue_.empty(); };
-            if (unapplied == 0 && !wake_.wait_for(lock, k_catalog_poll, ready)) {
-                lock.unlock();
-                refresh_catalog_version();
-                continue;
+            if (queue_.empty() && !stopping_ && !lull) {
+                wake_.wait_for(lock, unapplied == 0 ? k_catalog_poll : k_lull,
+                               [this] { return stopping_ || !queue_.empty(); });
             }
             if (stopping_ && queue_.empty()) return;  // everything answered; the rest is applied at the next start
             group.swap(queue_);
         }
         if (!group.empty()) {
+            lull = false;
             store_group(group);
             try {
                 unapplied = writer_->unapplied();
             } catch (const std::exception& e) {
                 spdlog::error("ingest: cannot count the events still to apply: {}", e.what());
             }
+        } else if (unapplied == 0) {
+            lull = false;
+            refresh_catalog_version();  // another process (loyalty-hq offer add) may have changed it
+            continue;
+        } else {
+            lull = true;
         }
-        // Applying waits for the queue to empty (acks first), unless it is far behind.
-        if (unapplied > 0 && (group.empty() || unapplied > k_apply_behind_limit)) {
+        // While terminals send, acks come first; applying takes turns only when far behind.
+        if (unapplied > 0 && (lull || unapplied > k_apply_behind_limit)) {
             try {
                 const std::size_t applied = writer_->apply_stored(k_apply_chunk);
                 unapplied = applied == 0 ? 0 : unapplied - std::min<std::uint64_t>(unapplied, applied);
@@ -89,6 +97,7 @@ void Ingest::writer_loop() {
                 stats_.applied += applied;
             } catch (const std::exception& e) {
                 spdlog::error("ingest: events not applied, trying again in a second: {}", e.what());
+                lull = false;
                 std::unique_lock lock(mutex_);
                 wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
             }

@@ -2,7 +2,9 @@
 // the bytes are split; oversized, malformed and rule-breaking frames end the stream with the reason.
 #include "sync/wire.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <span>
 
 using namespace loyalty;
 
@@ -47,6 +49,41 @@ TEST_CASE("frames read back the same however the bytes are split") {
         CHECK(got[1].batch().events_size() == 3);
         CHECK(got[2].batch().events(0).header().sequence() == 4);
         CHECK(decoder.buffered() == 0);
+    }
+}
+
+TEST_CASE("read straight into the decoder: small room between frames, the rest of a large frame at once") {
+    std::vector<std::uint64_t> many(1000);
+    for (std::size_t i = 0; i < many.size(); ++i)
+        many[i] = i + 1;
+    v1::Envelope large;
+    for (std::uint64_t s : many)
+        *large.mutable_batch()->add_events() = batch_of({s}).batch().events(0);
+    const std::string stream = sync::encode_frame(hello()) + sync::encode_frame(large) + sync::encode_frame(hello());
+    REQUIRE(stream.size() > 32 * 1024);
+    for (std::size_t most : {std::size_t{1}, std::size_t{100}, std::size_t{16 * 1024}, stream.size()}) {
+        sync::FrameDecoder decoder;
+        std::vector<v1::Envelope> got;
+        std::size_t largest_room = 0;
+        for (std::size_t at = 0; at < stream.size();) {
+            const std::span<char> room = decoder.prepare();
+            if (decoder.buffered() == 0) CHECK(room.size() == 512);  // between frames: an idle link holds little
+            largest_room = std::max(largest_room, room.size());
+            const std::size_t n = std::min({room.size(), most, stream.size() - at});  // a read returns what came
+            std::copy_n(stream.data() + at, n, room.data());
+            decoder.commit(n);
+            at += n;
+            v1::Envelope e;
+            while (decoder.next(e).status == sync::DecodeStatus::envelope)
+                got.push_back(e);
+        }
+        REQUIRE(got.size() == 3);
+        CHECK(got[1].batch().events_size() == 1000);
+        CHECK(got[1].batch().events(999).header().sequence() == 1000);
+        CHECK(got[2].hello().terminal().terminal_id() == "S0042-T03");
+        CHECK(decoder.buffered() == 0);
+        CHECK(largest_room <= 64 * 1024);
+        if (most >= 16 * 1024) CHECK(largest_room > 16 * 1024);  // once the header is in, the frame's rest at once
     }
 }
 
