@@ -1,0 +1,41 @@
+// loyalty-hq's configuration: the shipped example loads as documented, and a broken file gets every
+// error with file, line and key.
+#include "hq/config/hq_config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/temp_dir.hpp"
+
+using namespace loyalty;
+
+TEST_CASE("the shipped head-office example loads with what it says") {
+    const auto result = hq::load_hq_config(test::source_dir() / "firmware-config/examples/hq.toml");
+    for (const auto& e : result.errors)
+        FAIL(e.to_string());
+    REQUIRE(result.config);
+    CHECK(result.config->currency == "EUR");
+    CHECK(result.config->listen_address == "0.0.0.0");
+    CHECK(result.config->port == 7443);
+    CHECK(result.config->crl_file == "/etc/loyalty-hq/crl.pem");
+    CHECK(result.config->database == "/var/lib/loyalty-hq/hq.db");
+}
+
+TEST_CASE("a broken head-office configuration names each problem with file, line and key") {
+    test::TempDir dir;
+    test::write_file(dir / "hq.toml", R"(currency = "euro"
+[server]
+port = 99999
+[tls]
+ca_file = "ca.pem"
+certfile = "server.pem"
+)");
+    const auto result = hq::load_hq_config(dir / "hq.toml");
+    CHECK_FALSE(result.config);
+    std::vector<std::string> lines;
+    for (const auto& e : result.errors)
+        lines.push_back(e.to_string());
+    const std::string all = Catch::Detail::stringify(lines);
+    CHECK_THAT(all, Catch::Contains("hq.toml:1: currency: must be an ISO 4217 code"));
+    CHECK_THAT(all, Catch::Contains("hq.toml:3: server.port: must be between 1 and 65535, got 99999"));
+    CHECK_THAT(all, Catch::Contains("hq.toml:6: tls.certfile: unknown key"));
+}
