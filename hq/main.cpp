@@ -68,8 +68,11 @@ void protobuf_log(google::protobuf::LogLevel level, const char* file, int line, 
 
 int serve(const HqConfig& config) {
     google::protobuf::SetLogHandler(protobuf_log);
-    Ingest ingest(open_sqlite_storage(config.database), open_sqlite_storage(config.database));
+    // The io_context outlives the ingest: a queued batch lives in its connection's coroutine, so
+    // the writer must have finished with it (Ingest's destructor drains the queue) before the
+    // coroutines are destroyed, even when leaving by an exception.
     boost::asio::io_context io{1};
+    Ingest ingest(open_sqlite_storage(config.database), open_sqlite_storage(config.database));
     sync::ServerOptions options;
     options.listen_address = config.listen_address;
     options.port = config.port;
