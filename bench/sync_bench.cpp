@@ -93,6 +93,11 @@ struct Outbox : sync::ClientStore {
         return out;
     }
     void mark_acked(std::uint64_t through) override { acked = std::max<std::uint64_t>(acked, through); }
+    std::size_t reopen_after(std::uint64_t after) override {
+        const std::uint64_t was = acked;
+        acked = std::min(was, after);
+        return was > after ? was - after : 0;
+    }
     std::uint64_t catalog_version() override { return 0; }
     void apply_catalog(const std::vector<v1::CatalogDelta>&) override {}
 };

@@ -136,18 +136,14 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
             co_return false;
         }
         const auto& welcome = in.welcome();
-        const std::uint64_t acked = store.acked_through();
+        const std::uint64_t head_office_holds = welcome.stored_through_sequence();
+        std::uint64_t acked = store.acked_through();
         // Never beyond what this database holds: events it has not made yet are not acknowledged.
         const std::uint64_t held = store.last_sequence();
-        if (welcome.stored_through_sequence() > acked) {
-            store.mark_acked(std::min(welcome.stored_through_sequence(), held));
-        }
-        if (welcome.stored_through_sequence() < acked) {
-            spdlog::warn(
-                "sync: head office holds events through {} but acknowledged {} before (restored from a backup?)",
-                welcome.stored_through_sequence(), acked);
-        }
-        state.sent_through = std::min(std::max(acked, welcome.stored_through_sequence()), held);
+        if (head_office_holds > acked) store.mark_acked(std::min(head_office_holds, held));
+        if (head_office_holds < acked) resend_after(head_office_holds, acked);
+        acked = store.acked_through();
+        state.sent_through = std::min(std::max(acked, head_office_holds), held);
         state.acked_through = store.acked_through();
         state.last_error.clear();
         in_flight.clear();
@@ -162,6 +158,21 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         co_await receiver(link);
         wake.cancel();
         co_return true;
+    }
+
+    // Head office lost events it had acknowledged (its database restored from a backup): those the
+    // outbox still holds go again; those pruned since are gone, and head office records the gap.
+    void resend_after(std::uint64_t head_office_holds, std::uint64_t acked) {
+        const std::size_t reopened = store.reopen_after(head_office_holds);
+        const std::uint64_t first_held = store.acked_through() + 1;
+        spdlog::warn(
+            "sync: head office holds events through {} but acknowledged {} before (restored from a backup?): "
+            "sending again the {} still in the outbox",
+            head_office_holds, acked, reopened);
+        if (first_held > head_office_holds + 1) {
+            spdlog::error("sync: events {} to {} were pruned from the outbox after their ack and cannot be sent again",
+                          head_office_holds + 1, first_held - 1);
+        }
     }
 
     // Asks for the delta when head office is ahead. A lower version counts only in the Welcome (head

@@ -42,6 +42,10 @@ public:
     // Unacknowledged events with sequence > after, in order, at most limit.
     virtual std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) = 0;
     virtual void mark_acked(std::uint64_t through) = 0;
+    // Head office holds only the events up to `after` although it acknowledged more before (its
+    // database restored from a backup): the events after it still held become unacknowledged again,
+    // so they are sent again. Returns how many.
+    virtual std::size_t reopen_after(std::uint64_t after) = 0;
     virtual std::uint64_t catalog_version() = 0;
     // Applies the parts of one delta in one transaction; throws (changing nothing) when it cannot.
     virtual void apply_catalog(const std::vector<v1::CatalogDelta>& parts) = 0;

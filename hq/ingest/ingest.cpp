@@ -141,6 +141,12 @@ void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
                    [this, contact, outcome] {
                        try {
                            outcome->stored_through = writer_->record_hello(contact);
+                           if (outcome->stored_through < contact.acked_through) {
+                               spdlog::warn(
+                                   "ingest: {} was acknowledged through {} but head office holds through {} "
+                                   "(database restored from a backup?): the terminal sends the rest again",
+                                   contact.terminal_id, contact.acked_through, outcome->stored_through);
+                           }
                        } catch (const std::exception& e) {
                            outcome->error = std::string("head office cannot record this terminal: ") + e.what();
                            spdlog::error("ingest: hello of {}: {}", contact.terminal_id, e.what());

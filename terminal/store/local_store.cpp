@@ -495,6 +495,13 @@ void LocalStore::mark_acked(std::uint64_t through_sequence, Clock::time_point at
         .run();
 }
 
+std::size_t LocalStore::reopen_after(std::uint64_t after_sequence) {
+    db_.cached("UPDATE outbox SET acked_at = NULL WHERE acked_at IS NOT NULL AND sequence > ?")
+        .bind(1, static_cast<std::int64_t>(after_sequence))
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
 std::size_t LocalStore::prune_acked(Clock::time_point cutoff) {
     const std::uint64_t acked = acked_through();
     sqlite::Transaction tx(db_);

@@ -141,6 +141,10 @@ public:
     std::vector<OutboxEntry> unacked_events(std::uint64_t after_sequence, std::size_t limit);
     // Head office holds every event up to `through_sequence`.
     void mark_acked(std::uint64_t through_sequence, Clock::time_point at = Clock::now());
+    // Head office lost the events after `after_sequence` (restored from a backup): those the outbox
+    // still holds are unacknowledged again, so they are sent again and not pruned meanwhile.
+    // Returns how many.
+    std::size_t reopen_after(std::uint64_t after_sequence);
     // Deletes events acknowledged before `cutoff`, and the sales and returns older than `cutoff`
     // whose events head office holds; returns how many events were deleted.
     std::size_t prune_acked(Clock::time_point cutoff);

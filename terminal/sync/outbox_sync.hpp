@@ -22,6 +22,7 @@ public:
     std::string database_id() override { return store_.database_id(); }
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override;
     void mark_acked(std::uint64_t through) override { store_.mark_acked(through); }
+    std::size_t reopen_after(std::uint64_t after) override { return store_.reopen_after(after); }
     std::uint64_t catalog_version() override { return store_.catalog_version(); }
     void apply_catalog(const std::vector<v1::CatalogDelta>& parts) override;
 

@@ -1,7 +1,8 @@
 // Sync end to end with real processes: loyalty-hq serve and loyaltyd over mutual TLS on
 // loopback, with a CA made by firmware-config/pki/pki.sh. Head office SIGKILLed mid-batch,
 // loyaltyd SIGKILLed right after a sale, a TCP proxy in this process that drops, stalls and
-// truncates the connection: every completed sale reaches head office exactly once. Refusals by
+// truncates the connection: every completed sale reaches head office exactly once; head office's
+// database restored from a backup gets the sales it had acknowledged since again. Refusals by
 // the real server, each logged with its reason while it keeps serving a connected till.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -262,10 +263,20 @@ struct Till {
         db.exec("PRAGMA busy_timeout = 5000");
         return db.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(-1);
     }
+    // The highest sequence head office acknowledged (the outbox holds every event of this test).
+    std::int64_t acked_through() const {
+        loyalty::sqlite::Database db(home / "data" / "terminal.db", loyalty::sqlite::OpenMode::read_only);
+        db.exec("PRAGMA busy_timeout = 5000");
+        return db
+            .query_int64(
+                "SELECT coalesce(min(sequence) - 1, (SELECT value FROM counters WHERE name = "
+                "'outbox_sequence')) FROM outbox WHERE acked_at IS NULL")
+            .value_or(-1);
+    }
 };
 
 // One basket of milk paid in cash; the sale id from the reply (empty if the sale did not complete).
-std::string sell(UnixClient& pos) {
+std::string sell_milk(UnixClient& pos) {
     pos.request(R"({"beginBasket":{"cashierId":"C-1"}})");
     pos.request(
         R"({"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"2"},"unitPrice":{"minorUnits":"119"}}})");
@@ -275,6 +286,28 @@ std::string sell(UnixClient& pos) {
     if (!std::regex_search(reply, match, std::regex(R"re("saleId":"([^"]+)")re"))) return {};
     return match[1];
 }
+
+// The sales a test made at one till, and whether head office holds all of them.
+struct Sales {
+    const HeadOffice& hq;
+    const Till& till;
+    std::set<std::string> sold;
+
+    Sales(const HeadOffice& h, const Till& t) : hq(h), till(t) {}
+    void sell(int n) {
+        UnixClient pos(till.socket());
+        REQUIRE(pos.connected());
+        for (int i = 0; i < n; ++i) {
+            const std::string id = sell_milk(pos);
+            REQUIRE_FALSE(id.empty());
+            sold.insert(id);
+        }
+    }
+    bool all_arrived() const {
+        return hq.query("SELECT count(*) FROM events") == till.last_sequence() &&
+               hq.query("SELECT count(*) FROM sales") == static_cast<std::int64_t>(sold.size());
+    }
+};
 
 bool eventually(const std::function<bool()>& done, std::chrono::seconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -296,20 +329,10 @@ TEST_CASE(
     Till till(dir, "S0001", "S0001-T01", proxy.port());
     hq.start();
     till.start();
-    std::set<std::string> sold;
-    auto sell_some = [&](int n) {
-        UnixClient pos(till.socket());
-        REQUIRE(pos.connected());
-        for (int i = 0; i < n; ++i) {
-            const std::string id = sell(pos);
-            REQUIRE_FALSE(id.empty());
-            sold.insert(id);
-        }
-    };
-    auto all_arrived = [&] {
-        return hq.query("SELECT count(*) FROM events") == till.last_sequence() &&
-               hq.query("SELECT count(*) FROM sales") == static_cast<std::int64_t>(sold.size());
-    };
+    Sales sales(hq, till);
+    auto sell_some = [&](int n) { sales.sell(n); };
+    auto all_arrived = [&] { return sales.all_arrived(); };
+    const std::set<std::string>& sold = sales.sold;
 
     // Online: the sales arrive.
     sell_some(20);
@@ -351,6 +374,47 @@ TEST_CASE(
     CHECK(hq.query("SELECT stored_through FROM terminals WHERE terminal_id = 'S0001-T01'") == till.last_sequence());
     const std::string terminals = hq.run({"terminals"});
     CHECK_THAT(terminals, Catch::Contains("S0001-T01") && Catch::Contains(std::to_string(till.last_sequence())));
+}
+
+TEST_CASE("head office restored from a backup gets the sales acknowledged since the backup again from the till") {
+    TempDir dir;
+    HeadOffice hq(dir);
+    Till till(dir, "S0001", "S0001-T01", hq.port);
+    hq.start();
+    till.start();
+    Sales sales(hq, till);
+    auto sell_some = [&](int n) { sales.sell(n); };
+    auto all_arrived = [&] { return sales.all_arrived(); };
+    const std::set<std::string>& sold = sales.sold;
+    sell_some(10);
+    REQUIRE(eventually(all_arrived, 20s));
+
+    // An online backup while serving (VACUUM INTO: a consistent copy, like sqlite3's .backup).
+    const auto backup = dir / "hq-backup.db";
+    {
+        loyalty::sqlite::Database db(hq.database, loyalty::sqlite::OpenMode::read_write);
+        db.exec("PRAGMA busy_timeout = 5000");
+        db.exec("VACUUM INTO '" + backup.string() + "'");
+    }
+    sell_some(15);
+    REQUIRE(eventually(all_arrived, 20s));
+    REQUIRE(eventually([&] { return till.acked_through() == till.last_sequence(); }, 20s));
+
+    // Head office's disk lost: the backup goes back in place.
+    hq.process->stop(SIGTERM);
+    for (const char* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(hq.database.string() + suffix);
+    std::filesystem::copy_file(backup, hq.database);
+    REQUIRE(hq.query("SELECT count(*) FROM sales") == 10);
+    hq.start();
+
+    REQUIRE(eventually(all_arrived, 30s));
+    CHECK(hq.sale_ids() == sold);
+    CHECK(hq.query("SELECT count(*) FROM conflicts") == 0);
+    CHECK(hq.query("SELECT stored_through FROM terminals WHERE terminal_id = 'S0001-T01'") == till.last_sequence());
+    CHECK(till.acked_through() == till.last_sequence());
+    CHECK_THAT(loyalty::test::read_file(till.home / "loyaltyd.log"), Catch::Contains("restored from a backup?"));
+    CHECK_THAT(hq.log(), Catch::Contains("S0001-T01 was acknowledged through 25 but head office holds through 10"));
 }
 
 TEST_CASE("the real head office refuses bad peers with a logged reason and keeps serving a connected till") {
@@ -426,7 +490,7 @@ TEST_CASE("the real head office refuses bad peers with a logged reason and keeps
         INFO(hq.log().substr(before));
         // Still serving: the connected till's next sale arrives.
         UnixClient pos(till.socket());
-        const std::string id = sell(pos);
+        const std::string id = sell_milk(pos);
         REQUIRE_FALSE(id.empty());
         CHECK(eventually([&] { return hq.sale_ids().contains(id); }, 10s));
     }

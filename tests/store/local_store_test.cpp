@@ -246,6 +246,39 @@ TEST_CASE("unacknowledged events come back in order, in bounded batches, until a
     CHECK(count(store, "SELECT count(*) FROM outbox") == 10);
 }
 
+TEST_CASE("events head office lost after their ack (restored from a backup) are unacknowledged again") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    for (int i = 1; i <= 10; ++i) {
+        auto event = make_purchase("T03-" + std::to_string(i), 1, 0);
+        store.record_purchase(event);
+    }
+    const auto retention = Clock::now() - std::chrono::hours(24 * 30);
+    store.mark_acked(4, Clock::now() - std::chrono::hours(24 * 40));
+    REQUIRE(store.prune_acked(retention) == 4);  // 1-4 gone
+    store.mark_acked(10, Clock::now() - std::chrono::hours(24 * 40));
+
+    SECTION("within what the outbox holds") {
+        CHECK(store.reopen_after(6) == 4);
+        CHECK(store.acked_through() == 6);
+        CHECK(store.outbox_stats().depth == 4);
+        const auto again = store.unacked_events(6, 100);
+        REQUIRE(again.size() == 4);
+        CHECK(again.front().sequence == 7);
+        // Not pruned while head office lacks them, however long ago they were acknowledged.
+        CHECK(store.prune_acked(retention) == 2);  // 5 and 6 only
+        CHECK(count(store, "SELECT count(*) FROM outbox") == 4);
+        store.mark_acked(10);
+        CHECK(store.acked_through() == 10);
+    }
+    SECTION("below what was pruned: the rest is sent, the pruned part cannot be") {
+        CHECK(store.reopen_after(2) == 6);
+        CHECK(store.acked_through() == 4);
+        CHECK(store.unacked_events(2, 100).front().sequence == 5);
+    }
+    CHECK(store.reopen_after(10) == 0);
+}
+
 TEST_CASE("the open basket survives closing and reopening the store") {
     TempDir dir;
     const auto opened = Clock::now();

@@ -40,6 +40,11 @@ struct MemoryStore : sync::ClientStore {
         return out;
     }
     void mark_acked(std::uint64_t through) override { acked = std::max(acked, through); }
+    std::size_t reopen_after(std::uint64_t after) override {
+        const std::size_t reopened = acked > after ? acked - after : 0;
+        acked = std::min(acked, after);
+        return reopened;
+    }
     std::uint64_t catalog_version() override { return catalog; }
     void apply_catalog(const std::vector<v1::CatalogDelta>& parts) override {
         applied = parts;
@@ -153,6 +158,32 @@ TEST_CASE("a backlog drains to head office in order, each event once, and the ca
     client.wake();
     REQUIRE(f.run_until([&] { return store.acked == 1201; }, 2s));
     CHECK(f.handler.stored["S0042-T03"].back() == 1201);
+    client.stop();
+}
+
+TEST_CASE("head office restored from a backup gets the events it had acknowledged since, again, in order") {
+    Fixture f;
+    MemoryStore store;
+    for (std::uint64_t s = 1; s <= 300; ++s)
+        store.add(s);
+    {
+        sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
+        client.start();
+        REQUIRE(f.run_until([&] { return store.acked == 300; }));
+        client.stop();
+        f.io.run_for(50ms);
+    }
+    // Head office's database back to a copy holding the first 100.
+    auto& got = f.handler.stored["S0042-T03"];
+    got.resize(100);
+    f.handler.through["S0042-T03"] = 100;
+
+    sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
+    client.start();
+    REQUIRE(f.run_until([&] { return got.size() == 300 && store.acked == 300; }));
+    for (std::size_t i = 0; i < got.size(); ++i)
+        CHECK(got[i] == i + 1);
+    CHECK(client.status().acked_through == 300);
     client.stop();
 }
 
