@@ -98,6 +98,7 @@ struct Outbox : sync::ClientStore {
         acked = std::min(was, after);
         return was > after ? was - after : 0;
     }
+    void restored_from_backup() override {}
     std::uint64_t catalog_version() override { return 0; }
     void apply_catalog(const std::vector<v1::CatalogDelta>&) override {}
 };

@@ -134,7 +134,8 @@ ctl S0001 basket run basket-jane.jsonl
 say "7. Head office has the sale and the new customer within a second; her points are on head office's ledger"
 sleep 1
 hq report summary | head -n 5
-hq customer show S0001-T01-C000001 | grep -E '"(customerId|givenName|pointsBalance|tier)"'
+jane=$(loyaltyctl --config "$work/S0001/terminal.toml" customer show 6036000000123450 | grep -oE 'S0001-T01-[0-9A-Z]{5}-C[0-9]+')
+hq customer show "$jane" | grep -E '"(customerId|givenName|pointsBalance|tier)"'
 
 say "8. The link to head office is cut (head office stopped); the Utrecht till keeps selling offline"
 run kill -TERM "$hq_pid"

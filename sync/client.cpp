@@ -140,8 +140,16 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         std::uint64_t acked = store.acked_through();
         // Never beyond what this database holds: events it has not made yet are not acknowledged.
         const std::uint64_t held = store.last_sequence();
+        if (welcome.database_restored()) {
+            spdlog::error(
+                "sync: head office holds more of this database's events than it does (restored from a backup?): "
+                "new sale, return and customer ids get a new tag; events are sent from {} on",
+                head_office_holds + 1);
+            store.restored_from_backup();
+        } else if (head_office_holds < acked) {
+            resend_after(head_office_holds, acked);
+        }
         if (head_office_holds > acked) store.mark_acked(std::min(head_office_holds, held));
-        if (head_office_holds < acked) resend_after(head_office_holds, acked);
         acked = store.acked_through();
         state.sent_through = std::min(std::max(acked, head_office_holds), held);
         state.acked_through = store.acked_through();

@@ -46,6 +46,9 @@ public:
     // database restored from a backup): the events after it still held become unacknowledged again,
     // so they are sent again. Returns how many.
     virtual std::size_t reopen_after(std::uint64_t after) = 0;
+    // Head office holds more of this database's events than it does (it was restored from a
+    // backup): the ids it makes from now on must differ from those of the events it lost.
+    virtual void restored_from_backup() = 0;
     virtual std::uint64_t catalog_version() = 0;
     // Applies the parts of one delta in one transaction; throws (changing nothing) when it cannot.
     virtual void apply_catalog(const std::vector<v1::CatalogDelta>& parts) = 0;

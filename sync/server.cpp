@@ -209,6 +209,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         welcome.mutable_welcome()->set_stored_through_sequence(stored);
         welcome.mutable_welcome()->set_catalog_version(handler.catalog_version());
         welcome.mutable_welcome()->set_max_batch_events(static_cast<std::uint32_t>(k_max_batch_events));
+        welcome.mutable_welcome()->set_database_restored(welcomed.database_restored);
         link->send(welcome);
         sessions.insert(link);
         spdlog::info("sync: {} connected (store {}, software {}, holds through {})", peer, identity.store_id,

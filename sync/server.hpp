@@ -31,6 +31,7 @@ struct StoreOutcome {
 
 struct HelloOutcome {
     std::uint64_t stored_through = 0;  // the highest sequence held for the terminal's database
+    bool database_restored = false;    // see Welcome.database_restored
     std::string error;                 // non-empty: the terminal is refused with this reason
 };
 

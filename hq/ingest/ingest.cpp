@@ -140,8 +140,10 @@ void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
     submit(Job{.run =
                    [this, contact, outcome] {
                        try {
-                           outcome->stored_through = writer_->record_hello(contact);
-                           if (outcome->stored_through < contact.acked_through) {
+                           const HelloResult result = writer_->record_hello(contact);
+                           outcome->stored_through = result.stored_through;
+                           outcome->database_restored = result.database_restored;
+                           if (!result.database_restored && outcome->stored_through < contact.acked_through) {
                                spdlog::warn(
                                    "ingest: {} was acknowledged through {} but head office holds through {} "
                                    "(database restored from a backup?): the terminal sends the rest again",

@@ -271,8 +271,9 @@ public:
         pending_version_.reset();
     }
 
-    std::uint64_t record_hello(const TerminalContact& c) override {
+    HelloResult record_hello(const TerminalContact& c) override {
         return in_savepoint([&] {
+            HelloResult result;
             const std::int64_t at = to_unix_ms(c.at);
             auto& find = db_.cached("SELECT database_id, epoch, stored_through FROM terminals WHERE terminal_id = ?");
             find.bind(1, c.terminal_id);
@@ -296,12 +297,16 @@ public:
                              "terminal " + c.terminal_id + " came back holding events through " +
                                  std::to_string(terminal_holds) + " but head office holds through " +
                                  std::to_string(stored) +
-                                 " (restored from a backup?); its sequences are counted "
-                                 "again from 1");
+                                 " (restored from a backup?); its sequences are counted again from " +
+                                 std::to_string(std::min(c.acked_through, terminal_holds) + 1) +
+                                 " and its new ids are tagged anew");
+                    result.database_restored = true;
+                    // What it saw acknowledged is held (in the old numbering): it sends from there on.
                     db_.cached(
-                           "UPDATE terminals SET epoch = ?, stored_through = 0, reported_through = 0 "
+                           "UPDATE terminals SET epoch = ?, stored_through = ?, reported_through = 0 "
                            "WHERE terminal_id = ?")
-                        .bind_all(epoch + 1, c.terminal_id)
+                        .bind_all(epoch + 1, static_cast<std::int64_t>(std::min(c.acked_through, terminal_holds)),
+                                  c.terminal_id)
                         .run();
                 }
                 if (!c.database_id.empty() && held_database != c.database_id) {
@@ -328,8 +333,9 @@ public:
                 .bind_all(c.store_id, c.software_version, static_cast<std::int64_t>(c.catalog_version), at,
                           static_cast<std::int64_t>(c.next_sequence > 0 ? c.next_sequence - 1 : 0), c.terminal_id)
                 .run();
-            return static_cast<std::uint64_t>(scalar(
+            result.stored_through = static_cast<std::uint64_t>(scalar(
                 db_.cached("SELECT stored_through FROM terminals WHERE terminal_id = ?").bind(1, c.terminal_id)));
+            return result;
         });
     }
 
@@ -915,9 +921,19 @@ private:
                       p.points().earned(), p.points().redeemed())
             .run();
         if (db_.changes() == 0) {
-            conflict("duplicate_sale", store_id, terminal_id, sequence, p.customer_id(),
-                     "sale " + p.sale_id() + " of terminal " + terminal_id + " arrived again as event " +
-                         std::to_string(sequence) + "; the first one is kept");
+            // The same sale again (same time and total) is a replay from a database restored from a
+            // backup, sent again under a new numbering: already counted. Another sale under a held id
+            // is a conflict.
+            auto& held =
+                db_.cached("SELECT sold_at = ? AND total = ? FROM sales WHERE terminal_id = ? AND sale_id = ?");
+            held.bind_all(at, p.total().minor_units(), terminal_id, p.sale_id());
+            const bool same = held.step() && held.column_int64(0) != 0;
+            held.reset();
+            if (!same) {
+                conflict("duplicate_sale", store_id, terminal_id, sequence, p.customer_id(),
+                         "sale " + p.sale_id() + " of terminal " + terminal_id + " arrived again as event " +
+                             std::to_string(sequence) + " with another time or total; the first one is kept");
+            }
             return;
         }
         const std::int64_t sale = db_.last_insert_rowid();

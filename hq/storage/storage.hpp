@@ -55,6 +55,13 @@ struct TerminalContact {
     Clock::time_point at{};
 };
 
+struct HelloResult {
+    std::uint64_t stored_through = 0;  // the highest sequence held for the terminal's database
+    // The terminal holds fewer of its database's events than head office (restored from a
+    // backup): its sequences are counted again from 1, and it must give new ids a new tag.
+    bool database_restored = false;
+};
+
 struct BatchResult {
     std::uint64_t stored_through = 0;  // the highest sequence held for the terminal's database
     std::size_t new_events = 0;        // events not held before (the rest were replays)
@@ -129,9 +136,9 @@ public:
     // Runs `work` in one durable transaction; throws (everything rolled back) when it cannot commit.
     virtual void write_group(const std::function<void()>& work) = 0;
     // Records the contact; answers the highest sequence held for the terminal's database. A
-    // terminal whose database changed starts a new numbering (the old events stay), recorded as a
-    // "database_replaced" conflict.
-    virtual std::uint64_t record_hello(const TerminalContact& contact) = 0;
+    // terminal whose database changed or was restored from a backup starts a new numbering (the
+    // old events stay), recorded as a "database_replaced" / "database_restored" conflict.
+    virtual HelloResult record_hello(const TerminalContact& contact) = 0;
     // Connections are counted, so an old link's late disconnect leaves a reconnected terminal connected.
     virtual void record_disconnect(const std::string& terminal_id, Clock::time_point at) = 0;
     // No terminal is connected (a server starting: what a crashed one left counts for nothing).

@@ -93,7 +93,8 @@ std::string format_receipt(const v1::SaleReceipt& receipt, const ReceiptStyle& s
     const auto& basket = receipt.basket();
     std::string out = rule('=');
     if (!style.header.empty()) out += style.header + "\n";
-    out += row("Sale " + basket.sale_id(), local_time(receipt.completed_at(), style.time_zone));
+    out += row("Sale", basket.sale_id());
+    out += row("Date", local_time(receipt.completed_at(), style.time_zone));
     out += rule();
     out += lines_and_totals(basket, style);
     for (const auto& tender : receipt.tenders()) {
@@ -113,7 +114,8 @@ std::string format_return(const v1::ReturnReceipt& receipt, const ReceiptStyle& 
     const int e = style.minor_unit_exponent;
     std::string out = rule('=');
     if (!style.header.empty()) out += style.header + "\n";
-    out += "Return " + receipt.return_id() + " of sale " + receipt.original_sale_id() + "\n" + rule();
+    out += row("Return", receipt.return_id());
+    out += row("Of sale", receipt.original_sale_id()) + rule();
     for (const auto& line : receipt.lines()) {
         out += row(line.description(), "-" + format_amount(line.line_total().minor_units(), e));
         out += "  " + quantity_text(line, e) + "\n";

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "common/sqlite/migrations.hpp"
 #include "proto/event_kind.hpp"
@@ -141,6 +142,10 @@ LocalStore::LocalStore(const LocalStoreOptions& options)
         }
         check_integrity(db_);
         sqlite::migrate(db_, terminal_migrations(), options.schema_target);
+        if (sqlite::schema_version(db_) >= 8) {
+            id_tag_ = db_.query_text("SELECT id_tag FROM identity WHERE id = 1").value_or("");
+            if (id_tag_.empty()) renew_id_tag();
+        }
     } catch (const sqlite::SchemaError& e) {
         throw StoreError(e.what());
     } catch (const sqlite::Error& e) {
@@ -683,6 +688,19 @@ v1::PointsRules LocalStore::load_points_rules() {
     if (select.step() && !rules.ParseFromString(select.column_blob(0))) throw StoreError("points rules cannot be read");
     select.reset();
     return rules;
+}
+
+void LocalStore::renew_id_tag() {
+    static constexpr std::string_view k_alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    std::random_device random;
+    std::string tag;
+    do {
+        tag.clear();
+        for (int i = 0; i < 5; ++i)
+            tag += k_alphabet[random() % k_alphabet.size()];
+    } while (tag == id_tag_);
+    db_.cached("UPDATE identity SET id_tag = ? WHERE id = 1").bind(1, tag).run();
+    id_tag_ = tag;
 }
 
 std::string LocalStore::database_id() {

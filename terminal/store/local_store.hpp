@@ -175,6 +175,12 @@ public:
     std::uint64_t catalog_version();
     // Random, made with the database; head office numbers this terminal's sequences per database.
     std::string database_id();
+    // Five random characters (Crockford base32: no I, L, O, U) in every sale, return and customer
+    // id this database makes: ids never repeat across a terminal's databases. Empty below schema 8.
+    const std::string& id_tag() const { return id_tag_; }
+    // A new tag, when head office says this database was restored from a backup: the ids it made
+    // after the backup was taken are at head office already and must not be made again.
+    void renew_id_tag();
 
     // Applies a catalog delta from head office (the parts of one delta, in order) in one
     // transaction: offers added, changed and removed, customers (contact, cards, tier, segment,
@@ -213,6 +219,7 @@ private:
     sqlite::Database db_;
     std::string terminal_id_;
     std::string store_id_;
+    std::string id_tag_;
 };
 
 // A birthday as stored: "1984-03-07", or "--03-07" without the year; nullopt when none.

@@ -232,7 +232,14 @@ INSERT INTO identity (id, database_id) VALUES (1, lower(hex(randomblob(16))));
 CREATE INDEX customers_origin ON customers (origin);
 )sql";
 
-constexpr std::array<sqlite::Migration, 7> k_migrations{{
+// A short random tag in the ids this database gives sales, returns and customers, so that a
+// replaced database (or one restored from a backup, given a new tag then) never reuses an id
+// head office already holds for another sale or person. Filled in by LocalStore.
+constexpr std::string_view k_v8_id_tag = R"sql(
+ALTER TABLE identity ADD COLUMN id_tag TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<sqlite::Migration, 8> k_migrations{{
     {1, "sales, lines, discounts, tenders and the outbox", k_v1_sales_and_outbox},
     {2, "the open basket and returns", k_v2_open_basket_and_returns},
     {3, "customer, offer and catalog caches", k_v3_catalog_cache},
@@ -240,6 +247,7 @@ constexpr std::array<sqlite::Migration, 7> k_migrations{{
     {5, "points rules", k_v5_points_rules},
     {6, "points offers used by each sale", k_v6_points_offers},
     {7, "the database's identity", k_v7_database_identity},
+    {8, "a tag in sale, return and customer ids", k_v8_id_tag},
 }};
 
 }  // namespace

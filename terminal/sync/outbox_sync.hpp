@@ -23,6 +23,7 @@ public:
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override;
     void mark_acked(std::uint64_t through) override { store_.mark_acked(through); }
     std::size_t reopen_after(std::uint64_t after) override { return store_.reopen_after(after); }
+    void restored_from_backup() override { store_.renew_id_tag(); }
     std::uint64_t catalog_version() override { return store_.catalog_version(); }
     void apply_catalog(const std::vector<v1::CatalogDelta>& parts) override;
 

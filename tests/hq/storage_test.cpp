@@ -43,7 +43,7 @@ v1::EventBatch batch_of(std::initializer_list<v1::Event> events) {
 
 std::uint64_t hello(hq::Storage& s, const hq::TerminalContact& c) {
     std::uint64_t held = 0;
-    s.write_group([&] { held = s.record_hello(c); });
+    s.write_group([&] { held = s.record_hello(c).stored_through; });
     return held;
 }
 
@@ -296,6 +296,36 @@ TEST_CASE("a terminal back with another database counts its sequences again from
     restored.next_sequence = 2;
     CHECK(hello(*s, restored) == 0);
     CHECK(conflict_kinds(*s) == std::vector<std::string>{"database_replaced", "database_restored"});
+}
+
+TEST_CASE("a terminal database restored from a backup: told so, sends from its ack, the same sale again is a replay") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    store(*s, batch_of({purchase(1), purchase(2), purchase(3), purchase(4), purchase(5)}));
+    // Back holding events 1-3 of which 2 were acknowledged when the backup was taken.
+    auto restored = contact("S0042-T03");
+    restored.next_sequence = 4;
+    restored.acked_through = 2;
+    hq::HelloResult result;
+    s->write_group([&] { result = s->record_hello(restored); });
+    CHECK(result.database_restored);
+    CHECK(result.stored_through == 2);
+    // It sends 3 again (held already in the old numbering: the same sale), then what it made
+    // since the restore: 4 under an id head office holds for another sale (made before the
+    // terminal learnt of the restore), 5 under its new tag.
+    v1::Event again = purchase(3), clash = purchase(4), tagged = purchase(5);
+    clash.mutable_purchase()->mutable_total()->set_minor_units(1);
+    tagged.mutable_purchase()->set_sale_id("S0042-T03-NEW01-000005");
+    CHECK(store(*s, batch_of({again, clash, tagged})).stored_through == 5);
+    CHECK(conflict_kinds(*s) == std::vector<std::string>{"database_restored", "duplicate_sale"});
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 6);
+    // Next time it holds what head office holds: nothing restored.
+    restored.next_sequence = 6;
+    restored.acked_through = 5;
+    s->write_group([&] { result = s->record_hello(restored); });
+    CHECK_FALSE(result.database_restored);
+    CHECK(result.stored_through == 5);
 }
 
 TEST_CASE("catalog: offers, retirements, assignments and points rules as versioned deltas, in parts") {

@@ -49,7 +49,15 @@ struct LaneFixture {
         lane->set_publisher([this](const v1::PosEvent& e) { events.push_back(e); });
     }
 
-    v1::PosResponse send(const std::string& json) {
+    // The text with "{tag}" replaced by the store's id tag ("S0042-T03-{tag}-000001").
+    std::string tagged(std::string text) const {
+        for (auto at = text.find("{tag}"); at != std::string::npos; at = text.find("{tag}", at))
+            text.replace(at, 5, store->id_tag());
+        return text;
+    }
+
+    v1::PosResponse send(const std::string& request_json) {
+        const std::string json = tagged(request_json);
         v1::PosRequest request;
         const auto status = google::protobuf::util::JsonStringToMessage(json, &request);
         INFO(json);
@@ -74,7 +82,7 @@ struct LaneFixture {
         return response.error();
     }
 
-    std::int64_t count(const std::string& sql) { return store->database().query_int64(sql).value(); }
+    std::int64_t count(const std::string& sql) { return store->database().query_int64(tagged(sql)).value(); }
 };
 
 const std::string k_bananas =
@@ -88,7 +96,7 @@ const std::string k_milk =
 
 TEST_CASE_METHOD(LaneFixture, "a basket rung up and completed: totals, change, one durable sale with its event") {
     auto view = basket(R"({"beginBasket":{"cashierId":"C-108"}})");
-    CHECK(view.sale_id() == "S0042-T03-000001");
+    CHECK(view.sale_id() == tagged("S0042-T03-{tag}-000001"));
     view = basket(k_bananas);
     // 1.99/kg x 1.255 kg = 2.49745 -> 2.50 (half up)
     CHECK(view.lines(0).line_total().minor_units() == 250);
@@ -105,11 +113,11 @@ TEST_CASE_METHOD(LaneFixture, "a basket rung up and completed: totals, change, o
     CHECK(receipt.sequence() == 1);
     CHECK(receipt.basket().lines_size() == 2);
     CHECK_FALSE(lane->basket_open());
-    CHECK(count("SELECT count(*) FROM sales WHERE sale_id = 'S0042-T03-000001' AND total = 607") == 1);
+    CHECK(count("SELECT count(*) FROM sales WHERE sale_id = 'S0042-T03-{tag}-000001' AND total = 607") == 1);
     CHECK(count("SELECT count(*) FROM outbox WHERE kind = 'purchase'") == 1);
     CHECK(count("SELECT count(*) FROM open_basket") == 0);
     // The next basket gets the next number.
-    CHECK(basket(R"({"beginBasket":{"cashierId":"C-108"}})").sale_id() == "S0042-T03-000002");
+    CHECK(basket(R"({"beginBasket":{"cashierId":"C-108"}})").sale_id() == tagged("S0042-T03-{tag}-000002"));
 }
 
 TEST_CASE_METHOD(LaneFixture, "the open basket comes back after a restart, customer and all") {
@@ -121,7 +129,7 @@ TEST_CASE_METHOD(LaneFixture, "the open basket comes back after a restart, custo
     reopen();
     CHECK(lane->basket_open());
     const auto view = basket(R"({"getTotals":{}})");
-    CHECK(view.sale_id() == "S0042-T03-000001");
+    CHECK(view.sale_id() == tagged("S0042-T03-{tag}-000001"));
     REQUIRE(view.lines_size() == 1);
     CHECK(view.lines(0).line_no() == 2);
     CHECK(view.customer().loyalty_card() == "6036000000000013");
@@ -204,7 +212,7 @@ TEST_CASE_METHOD(LaneFixture, "a retried completion answers with the same receip
     basket(R"({"beginBasket":{"cashierId":"C-1"}})");
     basket(k_milk);
     const std::string complete =
-        R"({"completeSale":{"saleId":"S0042-T03-000001","tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}})";
+        R"({"completeSale":{"saleId":"S0042-T03-{tag}-000001","tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}})";
     const auto first = send(complete);
     REQUIRE(first.has_sale_completed());
     reopen();
@@ -215,7 +223,7 @@ TEST_CASE_METHOD(LaneFixture, "a retried completion answers with the same receip
     CHECK(again.sale_completed().change_due().minor_units() == 143);
     CHECK(count("SELECT count(*) FROM sales") == 1);
     CHECK(count("SELECT count(*) FROM outbox") == 1);
-    CHECK(error(R"({"completeSale":{"saleId":"S0042-T03-000777"}})").code() == v1::POS_ERROR_CODE_SALE_NOT_FOUND);
+    CHECK(error(R"({"completeSale":{"saleId":"S0042-T03-{tag}-000777"}})").code() == v1::POS_ERROR_CODE_SALE_NOT_FOUND);
 }
 
 TEST_CASE_METHOD(LaneFixture, "voiding records the basket's lines and closes it for good") {
@@ -230,7 +238,7 @@ TEST_CASE_METHOD(LaneFixture, "voiding records the basket's lines and closes it 
     REQUIRE(pending.size() == 1);
     v1::Event event;
     REQUIRE(event.ParseFromString(pending[0].body));
-    CHECK(event.void_sale().sale_id() == "S0042-T03-000001");
+    CHECK(event.void_sale().sale_id() == tagged("S0042-T03-{tag}-000001"));
     CHECK(event.void_sale().lines_size() == 1);
     CHECK(event.void_sale().total().minor_units() == 357);
     CHECK(event.header().cashier_id() == "C-1");
@@ -294,11 +302,12 @@ TEST_CASE_METHOD(LaneFixture, "enrollment at the till: usable at once, found by 
     const auto response = send(enroll);
     INFO(response.DebugString());
     REQUIRE(response.has_customer());
-    CHECK(response.customer().customer_id() == "S0042-T03-C000001");
+    CHECK(response.customer().customer_id() == tagged("S0042-T03-{tag}-C000001"));
     CHECK(response.customer().display_name() == "Jane D.");
     CHECK_FALSE(response.customer().anonymous());
 
-    CHECK(send(R"({"identifyCard":{"cardText":"6036000000123450"}})").customer().customer_id() == "S0042-T03-C000001");
+    CHECK(send(R"({"identifyCard":{"cardText":"6036000000123450"}})").customer().customer_id() ==
+          tagged("S0042-T03-{tag}-C000001"));
     CHECK(send(R"({"lookupCustomer":{"phone":"+4930 1234567"}})").matches().customers_size() == 1);
     CHECK(send(R"({"lookupCustomer":{"email":"jane.doe@example.com"}})").matches().customers_size() == 1);
     CHECK(send(R"({"lookupCustomer":{"email":"other@example.com"}})").matches().customers_size() == 0);
@@ -331,28 +340,29 @@ TEST_CASE_METHOD(LaneFixture, "returns: part of a line, then the rest, refunds a
                 .has_sale_completed());
 
     auto response = send(
-        R"({"returnSale":{"originalSaleId":"S0042-T03-000001","lines":[{"originalLineNo":1,"quantity":{"units":"1"}}]}})");
+        R"({"returnSale":{"originalSaleId":"S0042-T03-{tag}-000001","lines":[{"originalLineNo":1,"quantity":{"units":"1"}}]}})");
     INFO(response.DebugString());
     REQUIRE(response.has_return_completed());
-    CHECK(response.return_completed().return_id() == "S0042-T03-R000001");
+    CHECK(response.return_completed().return_id() == tagged("S0042-T03-{tag}-R000001"));
     CHECK(response.return_completed().refund_total().minor_units() == 119);
 
     auto e = error(
-        R"({"returnSale":{"originalSaleId":"S0042-T03-000001","lines":[{"originalLineNo":1,"quantity":{"units":"3"}}]}})");
+        R"({"returnSale":{"originalSaleId":"S0042-T03-{tag}-000001","lines":[{"originalLineNo":1,"quantity":{"units":"3"}}]}})");
     CHECK(e.code() == v1::POS_ERROR_CODE_INVALID_QUANTITY);
     CHECK_THAT(e.message(), Catch::Contains("only 2 of line 1"));
     CHECK(
         error(
-            R"({"returnSale":{"originalSaleId":"S0042-T03-000001","lines":[{"originalLineNo":5,"quantity":{"units":"1"}}]}})")
+            R"({"returnSale":{"originalSaleId":"S0042-T03-{tag}-000001","lines":[{"originalLineNo":5,"quantity":{"units":"1"}}]}})")
             .code() == v1::POS_ERROR_CODE_LINE_NOT_FOUND);
-    CHECK(error(R"({"returnSale":{"originalSaleId":"S0042-T03-000999"}})").code() == v1::POS_ERROR_CODE_SALE_NOT_FOUND);
+    CHECK(error(R"({"returnSale":{"originalSaleId":"S0042-T03-{tag}-000999"}})").code() ==
+          v1::POS_ERROR_CODE_SALE_NOT_FOUND);
 
     // Everything that is left: 2 milk (2.38) and the bananas (2.50).
-    response = send(R"({"returnSale":{"originalSaleId":"S0042-T03-000001"}})");
+    response = send(R"({"returnSale":{"originalSaleId":"S0042-T03-{tag}-000001"}})");
     REQUIRE(response.has_return_completed());
     CHECK(response.return_completed().refund_total().minor_units() == 238 + 250);
     CHECK(count("SELECT sum(refund_total) FROM returns") == 607);
-    CHECK(error(R"({"returnSale":{"originalSaleId":"S0042-T03-000001"}})").code() ==
+    CHECK(error(R"({"returnSale":{"originalSaleId":"S0042-T03-{tag}-000001"}})").code() ==
           v1::POS_ERROR_CODE_NOTHING_TO_RETURN);
     CHECK(count("SELECT count(*) FROM outbox WHERE kind = 'return'") == 2);
 }
@@ -457,7 +467,8 @@ TEST_CASE("a full return refunds exactly what was paid, basket-level discount sh
         send(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"200"}}]}})");
     REQUIRE(done.has_sale_completed());
     CHECK(done.sale_completed().basket().totals().payable().minor_units() == 200);
-    const auto back = send(R"({"returnSale":{"originalSaleId":"S0042-T03-000001"}})");
+    const auto back =
+        send(R"({"returnSale":{"originalSaleId":")" + done.sale_completed().basket().sale_id() + R"("}})");
     REQUIRE(back.has_return_completed());
     CHECK(back.return_completed().refund_total().minor_units() == 200);
     for (const auto& line : back.return_completed().lines())

@@ -39,7 +39,7 @@ TEST_CASE("a new store is created private, in WAL mode, at the newest schema") {
     TempDir dir;
     LocalStore store = open_store(dir);
     CHECK(store.schema_version() == terminal_schema_version());
-    CHECK(terminal_schema_version() == 7);
+    CHECK(terminal_schema_version() == 8);
     CHECK(mode_of(dir / "data") == 0700);
     CHECK(mode_of(dir / "data/terminal.db") == 0600);
     CHECK(store.database().query_text("PRAGMA journal_mode") == "wal");
@@ -73,6 +73,25 @@ TEST_CASE("a data dir that is a file is refused with a clear error") {
     CHECK_THROWS_WITH(open_store(dir), Catch::Contains("exists but is not a directory"));
 }
 
+TEST_CASE("each database tags its ids: five Crockford base32 characters, kept across a reopen, renewed on demand") {
+    TempDir dir;
+    std::string tag;
+    {
+        LocalStore store = open_store(dir);
+        tag = store.id_tag();
+        REQUIRE(tag.size() == 5);
+        CHECK(tag.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZ") == std::string::npos);
+    }
+    LocalStore store = open_store(dir);
+    CHECK(store.id_tag() == tag);
+    store.renew_id_tag();
+    CHECK(store.id_tag() != tag);
+    CHECK(store.database().query_text("SELECT id_tag FROM identity") == store.id_tag());
+    // Another database of the same terminal gets its own.
+    TempDir other;
+    CHECK(open_store(other).id_tag() != store.id_tag());
+}
+
 TEST_CASE("the store migrates from each earlier schema version and keeps what it held") {
     for (int start = 1; start < terminal_schema_version(); ++start) {
         INFO("from version " << start);
@@ -93,6 +112,7 @@ TEST_CASE("the store migrates from each earlier schema version and keeps what it
         }
         LocalStore store = open_store(dir);
         CHECK(store.schema_version() == terminal_schema_version());
+        CHECK(store.id_tag().size() == 5);
         CHECK(count(store, "SELECT count(*) FROM sales") == 1);
         CHECK(count(store, "SELECT count(*) FROM sale_lines") == 1);
         CHECK(store.outbox_stats().last_sequence == 1);

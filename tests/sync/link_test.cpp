@@ -45,6 +45,8 @@ struct MemoryStore : sync::ClientStore {
         acked = std::min(acked, after);
         return reopened;
     }
+    void restored_from_backup() override { ++restores; }
+    int restores = 0;
     std::uint64_t catalog_version() override { return catalog; }
     void apply_catalog(const std::vector<v1::CatalogDelta>& parts) override {
         applied = parts;
@@ -63,11 +65,12 @@ struct MemoryHandler : sync::ServerHandler {
     std::map<std::string, std::vector<std::uint64_t>> stored;
     std::map<std::string, std::uint64_t> through;
     int hellos = 0;
+    bool restored = false;  // answer the next hellos with database_restored
 
     void hello(const sync::PeerIdentity& peer, const v1::Hello&,
                std::function<void(sync::HelloOutcome)> done) override {
         ++hellos;
-        done({through[peer.terminal_id], {}});
+        done({through[peer.terminal_id], restored, {}});
     }
     void store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
                std::function<void(sync::StoreOutcome)> done) override {
@@ -184,6 +187,22 @@ TEST_CASE("head office restored from a backup gets the events it had acknowledge
     for (std::size_t i = 0; i < got.size(); ++i)
         CHECK(got[i] == i + 1);
     CHECK(client.status().acked_through == 300);
+    client.stop();
+}
+
+TEST_CASE("a terminal told its database was restored from a backup renews its id tag and sends what it holds") {
+    Fixture f;
+    MemoryStore store;
+    for (std::uint64_t s = 1; s <= 8; ++s)
+        store.add(s);
+    store.acked = 5;
+    f.handler.restored = true;
+    f.handler.through["S0042-T03"] = 5;  // head office counts again from what the terminal saw acknowledged
+    sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
+    client.start();
+    REQUIRE(f.run_until([&] { return store.acked == 8; }));
+    CHECK(store.restores == 1);
+    CHECK(f.handler.stored["S0042-T03"] == std::vector<std::uint64_t>{6, 7, 8});
     client.stop();
 }
 
