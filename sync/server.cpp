@@ -266,14 +266,24 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                     break;
                 }
                 case v1::Envelope::kCatalogRequest: {
-                    auto parts = handler.catalog_since(in.catalog_request().have_version());
-                    if (parts.empty()) {  // nothing newer: say so, so the terminal asks again later
-                        auto& same = parts.emplace_back();
-                        same.set_from_version(in.catalog_request().have_version());
-                        same.set_to_version(in.catalog_request().have_version());
+                    const std::uint64_t have = in.catalog_request().have_version();
+                    const Starter<CatalogOutcome> read_delta = [this, have](std::function<void(CatalogOutcome)> done) {
+                        handler.catalog_since(have, std::move(done));
+                    };
+                    const CatalogOutcome outcome = co_await complete(read_delta);
+                    if (!outcome.error.empty()) {
+                        co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, outcome.error);
+                        break;
                     }
-                    for (const auto& part : parts) {
-                        v1::Envelope delta;
+                    v1::Envelope delta;
+                    if (!outcome.parts || outcome.parts->empty()) {
+                        // Nothing newer: say so, so the terminal asks again later.
+                        delta.mutable_catalog_delta()->set_from_version(have);
+                        delta.mutable_catalog_delta()->set_to_version(have);
+                        link->send(delta, std::chrono::seconds(60));
+                        break;
+                    }
+                    for (const auto& part : *outcome.parts) {
                         *delta.mutable_catalog_delta() = part;
                         link->send(delta, std::chrono::seconds(60));
                     }

@@ -35,8 +35,13 @@ struct HelloOutcome {
     std::string error;                 // non-empty: the terminal is refused with this reason
 };
 
-// What the server needs from head office's storage. Calls come on the server's thread; hello()
-// and store() may finish on another thread (group commit) and must call `done` exactly once. The
+struct CatalogOutcome {
+    std::shared_ptr<const std::vector<v1::CatalogDelta>> parts;  // null or empty: nothing newer
+    std::string error;                                           // non-empty: the link is closed with it
+};
+
+// What the server needs from head office's storage. Calls come on the server's thread; hello(),
+// store() and catalog_since() may finish on another thread and must call `done` exactly once. The
 // hello and the batch they are given stay valid until then (the server reuses their memory for the
 // next frame of that connection, so a batch is parsed without allocating and never freed on the
 // storage's thread). catalog_version() is asked on every ack: it must be cheap.
@@ -49,7 +54,7 @@ public:
                        std::function<void(StoreOutcome)> done) = 0;
     virtual std::uint64_t catalog_version() = 0;
     // The delta from `have_version` to now, in parts of bounded size.
-    virtual std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have_version) = 0;
+    virtual void catalog_since(std::uint64_t have_version, std::function<void(CatalogOutcome)> done) = 0;
     virtual void disconnected(const PeerIdentity& peer) = 0;
 };
 

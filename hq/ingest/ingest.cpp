@@ -6,6 +6,8 @@ namespace loyalty::hq {
 namespace {
 // A catalog part well under the 4 MiB frame limit.
 constexpr std::size_t k_catalog_part_bytes = 1024 * 1024;
+// Deltas kept for the tills that ask next (a larger one, a big chain's full resync, is read for each).
+constexpr std::size_t k_catalog_cache_bytes = 64 * 1024 * 1024;
 // How often an idle writer looks for catalog changes made by another process.
 constexpr auto k_catalog_poll = std::chrono::milliseconds(500);
 // No batch for this long: a lull, in which journalled events are applied.
@@ -18,7 +20,7 @@ constexpr std::uint64_t k_apply_behind_limit = 1'000'000;
 }  // namespace
 
 Ingest::Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {
+    : writer_(std::move(writer)), catalog_(std::move(reader), k_catalog_part_bytes, k_catalog_cache_bytes) {
     writer_->forget_connections();
     catalog_version_ = writer_->catalog_version();
     thread_ = std::thread([this] { writer_loop(); });
@@ -35,6 +37,7 @@ void Ingest::stop() {
     }
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
+    catalog_.stop();
 }
 
 IngestStats Ingest::stats() const {
@@ -215,8 +218,11 @@ std::uint64_t Ingest::catalog_version() {
     return catalog_version_;
 }
 
-std::vector<v1::CatalogDelta> Ingest::catalog_since(std::uint64_t have_version) {
-    return reader_->catalog_since(have_version, k_catalog_part_bytes);
+void Ingest::catalog_since(std::uint64_t have_version, std::function<void(sync::CatalogOutcome)> done) {
+    catalog_.request(have_version, catalog_version_,
+                     [done = std::move(done)](CatalogReader::Parts parts, const std::string& error) {
+                         done({std::move(parts), error});
+                     });
 }
 
 }  // namespace loyalty::hq

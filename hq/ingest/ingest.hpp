@@ -3,7 +3,8 @@
 // transaction (group commit: one fsync for many terminals' batches) and only then answers each
 // connection, which acks. Between groups, when nothing waits, the same thread applies the
 // journalled events (Storage::apply_stored) in chunks; far behind, it takes turns. Catalog deltas are read from a
-// second connection on the server's thread; the catalog version, asked on every ack, is held in memory: the writer
+// second connection on a thread of their own and shared (CatalogReader); the catalog version, asked on every ack, is
+// held in memory: the writer
 // reads it after each commit and twice a second when idle (offers added by `loyalty-hq offer add`, another process, are
 // seen within half a second).
 //
@@ -20,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "hq/ingest/catalog_reader.hpp"
 #include "hq/storage/storage.hpp"
 #include "sync/server.hpp"
 
@@ -34,7 +36,7 @@ struct IngestStats {
 
 class Ingest : public sync::ServerHandler {
 public:
-    // `writer` is used by the writer thread only; `reader` by the server's thread only.
+    // `writer` is used by the writer thread only; `reader` by the catalog reader's thread only.
     Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader);
     ~Ingest() override;
     Ingest(const Ingest&) = delete;
@@ -45,7 +47,7 @@ public:
     void store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
                std::function<void(sync::StoreOutcome)> done) override;
     std::uint64_t catalog_version() override;
-    std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have_version) override;
+    void catalog_since(std::uint64_t have_version, std::function<void(sync::CatalogOutcome)> done) override;
     void disconnected(const sync::PeerIdentity& peer) override;
 
     // Finishes what is queued, then stops the writer thread.
@@ -63,7 +65,7 @@ private:
     void refresh_catalog_version();  // writer thread
 
     std::unique_ptr<Storage> writer_;
-    std::unique_ptr<Storage> reader_;
+    CatalogReader catalog_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> queue_;

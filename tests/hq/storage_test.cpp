@@ -1,11 +1,13 @@
 // Head office's SQLite storage: batches stored once, sales, points ledger, customers, conflicts
 // (reused coupon, balance below zero, sequence gap, replaced terminal database), catalog deltas,
-// and a delta applied to a terminal's LocalStore.
+// and a delta applied to a terminal's LocalStore; deltas read once per change and shared.
 #include "hq/storage/storage.hpp"
 
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "common/sqlite/database.hpp"
+#include "hq/ingest/catalog_reader.hpp"
 #include "terminal/store/local_store.hpp"
 #include "tests/store/sample_sale.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -422,4 +424,59 @@ TEST_CASE("a delta from head office lands in a terminal's cache in one transacti
     till.apply_catalog(delta, {});
     CHECK(till.offer_count() == 0);
     CHECK(till.catalog_version() == s->catalog_version());
+}
+
+TEST_CASE("catalog deltas are read on the reader's thread once per change and shared by the tills that ask") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    s->put_offers({percent_offer("A")}, nullptr);
+    REQUIRE(s->catalog_version() == 1);
+    hq::CatalogReader reader(hq::open_sqlite_storage(dir / "hq.db"), 1 << 20, 1 << 20);
+    struct Answer {
+        hq::CatalogReader::Parts parts;
+        std::string error;
+    };
+    auto ask = [](hq::CatalogReader& r, std::uint64_t have, std::uint64_t known) {
+        std::promise<Answer> answered;
+        auto future = answered.get_future();
+        r.request(have, known, [&answered](hq::CatalogReader::Parts parts, const std::string& error) {
+            answered.set_value({std::move(parts), error});
+        });
+        return future.get();
+    };
+    auto offer_ids = [](const Answer& a) {
+        std::vector<std::string> ids;
+        for (const auto& part : *a.parts)
+            for (const auto& offer : part.offers())
+                ids.push_back(offer.offer_id());
+        return ids;
+    };
+
+    for (int till = 0; till < 10; ++till) {
+        const Answer a = ask(reader, 0, 1);
+        REQUIRE(a.error.empty());
+        CHECK(a.parts->at(0).full_resync());
+        CHECK(offer_ids(a) == std::vector<std::string>{"A"});
+    }
+    CHECK(reader.stats().requests == 10);
+    CHECK(reader.stats().reads == 1);
+    CHECK(ask(reader, 1, 1).parts->empty());  // nothing newer
+    CHECK(reader.stats().reads == 2);
+
+    // A change: what was cached reaches an older version and is read again, once.
+    s->put_offers({percent_offer("B")}, nullptr);
+    CHECK(offer_ids(ask(reader, 0, 2)) == std::vector<std::string>{"A", "B"});
+    CHECK(reader.stats().reads == 3);
+    for (int till = 0; till < 5; ++till)
+        CHECK(offer_ids(ask(reader, 1, 2)) == std::vector<std::string>{"B"});
+    CHECK(reader.stats().reads == 4);
+
+    // Over the cache's budget: read every time, still answered.
+    hq::CatalogReader uncached(hq::open_sqlite_storage(dir / "hq.db"), 1 << 20, 0);
+    CHECK(offer_ids(ask(uncached, 0, 2)) == std::vector<std::string>{"A", "B"});
+    CHECK(offer_ids(ask(uncached, 0, 2)) == std::vector<std::string>{"A", "B"});
+    CHECK(uncached.stats().reads == 2);
+
+    reader.stop();
+    CHECK_THAT(ask(reader, 0, 2).error, Catch::Contains("shutting down"));
 }

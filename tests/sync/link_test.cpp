@@ -83,13 +83,14 @@ struct MemoryHandler : sync::ServerHandler {
         done({held, {}});
     }
     std::uint64_t catalog_version() override { return 3; }
-    std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have) override {
-        v1::CatalogDelta delta;
+    void catalog_since(std::uint64_t have, std::function<void(sync::CatalogOutcome)> done) override {
+        auto parts = std::make_shared<std::vector<v1::CatalogDelta>>();
+        v1::CatalogDelta& delta = parts->emplace_back();
         delta.set_from_version(have);
         delta.set_to_version(3);
         delta.set_full_resync(have == 0);
         delta.add_offers()->set_offer_id("WELCOME");
-        return {delta};
+        done({parts, {}});
     }
     void disconnected(const sync::PeerIdentity&) override {}
 };
