@@ -559,10 +559,18 @@ public:
         write_group([&] {
             const std::int64_t now = to_unix_ms(Clock::now());
             for (v1::Offer offer : list) {
-                auto& revision = db_.cached("SELECT revision FROM offers WHERE offer_id = ?");
+                auto& revision = db_.cached("SELECT revision, retired_at IS NOT NULL FROM offers WHERE offer_id = ?");
                 revision.bind(1, offer.offer_id());
-                const std::int64_t previous = revision.step() ? revision.column_int64(0) : 0;
+                const bool known = revision.step();
+                const std::int64_t previous = known ? revision.column_int64(0) : 0;
+                const bool was_retired = known && revision.column_int64(1) != 0;
                 revision.reset();
+                if (was_retired) {
+                    // The tills forgot its assignments when it was retired: they go down again.
+                    db_.cached("UPDATE assignments SET changed_version = ? WHERE offer_id = ? AND withdrawn = 0")
+                        .bind_all(bump(), offer.offer_id())
+                        .run();
+                }
                 offer.set_revision(static_cast<std::uint64_t>(previous) + 1);
                 db_.cached(
                        "INSERT INTO offers (offer_id, revision, name, body, added_at, retired_at, changed_version) "

@@ -46,11 +46,11 @@ void upsert_customer(sqlite::Database& db, const v1::Customer& c, std::int64_t n
         .bind(12, optional_ms(c.has_member_since(), c.member_since()))
         .bind(13, now)
         .run();
-    // The cards are the ones head office lists; a card it no longer lists is forgotten, a blocked
-    // one stays blocked.
+    // The cards are the ones head office lists; a card it no longer lists is forgotten, unless it
+    // is blocked (head office lists blocked cards only as revocations: it stays, refused).
     const std::set<std::string> cards(c.loyalty_cards().begin(), c.loyalty_cards().end());
     std::vector<std::string> gone;
-    auto& held = db.cached("SELECT loyalty_card FROM customer_cards WHERE customer_id = ?");
+    auto& held = db.cached("SELECT loyalty_card FROM customer_cards WHERE customer_id = ? AND blocked = 0");
     held.bind(1, c.customer_id());
     while (held.step()) {
         std::string card = held.column_text(0);
@@ -89,7 +89,14 @@ void apply_revocation(sqlite::Database& db, const v1::Revocation& r, std::int64_
             db.cached("UPDATE sales SET loyalty_card = NULL WHERE customer_id = ?").bind(1, r.customer_id()).run();
             break;
         case v1::REVOCATION_KIND_CARD_BLOCKED:
+            // Kept as a blocked card of its customer, whether or not the customer's record (applied
+            // before, or after a full resync) still listed it.
             db.cached("UPDATE customer_cards SET blocked = 1 WHERE loyalty_card = ?").bind(1, r.loyalty_card()).run();
+            db.cached(
+                  "INSERT OR IGNORE INTO customer_cards (loyalty_card, customer_id, blocked) "
+                  "SELECT ?, customer_id, 1 FROM customers WHERE customer_id = ?")
+                .bind_all(r.loyalty_card(), r.customer_id())
+                .run();
             break;
         default: break;  // a kind this software does not know: nothing to forget
     }
@@ -123,7 +130,8 @@ std::vector<std::string> LocalStore::apply_catalog(const std::vector<v1::Catalog
         for (const auto& offer : part.offers()) {
             std::string why = accept_offer ? accept_offer(offer) : std::string{};
             if (!why.empty()) {
-                forget_offer(db_, offer.offer_id());
+                // Its assignments stay: a corrected revision of the offer finds them.
+                db_.cached("DELETE FROM offers WHERE offer_id = ?").bind(1, offer.offer_id()).run();
                 refused.push_back(std::move(why));
                 continue;
             }

@@ -426,6 +426,71 @@ TEST_CASE("a delta from head office lands in a terminal's cache in one transacti
     CHECK(till.catalog_version() == s->catalog_version());
 }
 
+TEST_CASE("an offer retired and added again brings its assignments back down to the tills") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    s->put_offers({percent_offer("A")}, nullptr);
+    hello(*s, contact("S0042-T03"));
+    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}));
+    v1::OfferAssignment a;
+    a.set_offer_id("A");
+    a.set_customer_id("C-1");
+    s->assign(a);
+    REQUIRE(s->retire_offer("A"));
+    const std::uint64_t retired = s->catalog_version();
+    s->put_offers({percent_offer("A")}, nullptr);
+    const auto delta = s->catalog_since(retired, 1 << 20);
+    REQUIRE(delta.size() == 1);
+    REQUIRE(delta[0].offers_size() == 1);
+    REQUIRE(delta[0].assignments_size() == 1);
+    CHECK(delta[0].assignments(0).customer_id() == "C-1");
+    // A new revision of a live offer does not send its assignments again.
+    const std::uint64_t live = s->catalog_version();
+    s->put_offers({percent_offer("A")}, nullptr);
+    CHECK(s->catalog_since(live, 1 << 20).at(0).assignments_size() == 0);
+}
+
+TEST_CASE("a card blocked at head office stays blocked at the till, also across its customer's updates and a resync") {
+    TempDir dir;
+    terminal::LocalStore till(
+        terminal::LocalStoreOptions{.data_dir = dir / "till", .terminal_id = "S0042-T03", .store_id = "S0042"});
+    auto delta = [](std::uint64_t from, std::uint64_t to, bool full) {
+        v1::CatalogDelta d;
+        d.set_from_version(from);
+        d.set_to_version(to);
+        d.set_full_resync(full);
+        v1::Customer& c = *d.add_customers();
+        c.set_customer_id("C-1");
+        c.add_loyalty_cards("6036000000000013");  // the card still in use; the lost one is not listed
+        v1::Revocation& r = *d.add_revocations();
+        r.set_kind(v1::REVOCATION_KIND_CARD_BLOCKED);
+        r.set_customer_id("C-1");
+        r.set_loyalty_card("6036000000000021");
+        return d;
+    };
+    const auto blocked = [&] {
+        return count(dir / "till" / "terminal.db",
+                     "SELECT count(*) FROM customer_cards WHERE loyalty_card = '6036000000000021' AND blocked = 1");
+    };
+    // The card was known here before it was lost.
+    v1::CatalogDelta first = delta(0, 1, true);
+    first.mutable_customers(0)->add_loyalty_cards("6036000000000021");
+    first.clear_revocations();
+    till.apply_catalog({first}, {});
+    CHECK(blocked() == 0);
+    till.apply_catalog({delta(1, 2, false)}, {});
+    CHECK(blocked() == 1);
+    // The customer changes again (the blocked card still not listed): it stays blocked.
+    v1::CatalogDelta later = delta(2, 3, false);
+    later.clear_revocations();
+    till.apply_catalog({later}, {});
+    CHECK(blocked() == 1);
+    // A full resync drops the cache and repeats the block.
+    till.apply_catalog({delta(0, 4, true)}, {});
+    CHECK(blocked() == 1);
+    CHECK(count(dir / "till" / "terminal.db", "SELECT count(*) FROM customer_cards WHERE blocked = 0") == 1);
+}
+
 TEST_CASE("catalog deltas are read on the reader's thread once per change and shared by the tills that ask") {
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
