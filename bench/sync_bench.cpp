@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <google/protobuf/util/time_util.h>
 #include <memory>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -240,27 +241,35 @@ struct World {
         : pki(terminals), head_office(pki), fleet(pki, terminals, head_office.server->port()) {}
 };
 
-// The same rows, a plain prepared-statement loop, one transaction, same pragmas.
+// The same rows, a plain prepared-statement loop, one transaction, same pragmas: head office's
+// journal table (the same columns and unique key) and the same values.
 double raw_sqlite_rate(const std::filesystem::path& file, const std::vector<std::unique_ptr<Outbox>>& outboxes) {
     sqlite::Database db(file);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
     db.exec(
-        "CREATE TABLE events (id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, sequence INTEGER NOT NULL, "
-        "kind TEXT NOT NULL, body BLOB NOT NULL, UNIQUE (terminal_id, sequence))");
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, epoch INTEGER NOT NULL, "
+        "sequence INTEGER NOT NULL, kind TEXT NOT NULL, store_id TEXT NOT NULL, terminal_time INTEGER NOT NULL, "
+        "received_at INTEGER NOT NULL, body BLOB NOT NULL, UNIQUE (terminal_id, epoch, sequence))");
     const auto start = Clock::now();
     std::size_t n = 0;
     {
         sqlite::Transaction tx(db);
-        auto insert = db.prepare("INSERT INTO events (terminal_id, sequence, kind, body) VALUES (?, ?, 'purchase', ?)");
+        auto insert = db.prepare(
+            "INSERT INTO events (terminal_id, epoch, sequence, kind, store_id, terminal_time, received_at, body) "
+            "VALUES (?, 1, ?, 'purchase', ?, ?, ?, ?)");
         std::string body;
+        const std::int64_t now = sqlite::to_unix_ms(std::chrono::system_clock::now());
         for (const auto& outbox : outboxes) {
             for (const auto& e : outbox->events) {
                 e.SerializeToString(&body);
                 insert.reset();
                 insert.bind(1, e.header().terminal_id())
                     .bind(2, static_cast<std::int64_t>(e.header().sequence()))
-                    .bind_blob(3, body)
+                    .bind(3, e.header().store_id())
+                    .bind(4, google::protobuf::util::TimeUtil::TimestampToMilliseconds(e.header().terminal_time()))
+                    .bind(5, now)
+                    .bind_blob(6, body)
                     .run();
                 ++n;
             }
