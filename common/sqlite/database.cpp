@@ -76,6 +76,12 @@ Statement& Statement::bind(int index, std::int64_t value) {
     return *this;
 }
 
+Statement& Statement::bind_real(int index, double value) {
+    const int rc = ::sqlite3_bind_double(stmt_.get(), index, value);
+    if (rc != SQLITE_OK) throw_error(db_, rc, "bind parameter " + std::to_string(index) + " of \"" + sql_ + "\"");
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view text) {
     const int rc = ::sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (rc != SQLITE_OK) throw_error(db_, rc, "bind parameter " + std::to_string(index) + " of \"" + sql_ + "\"");
@@ -123,6 +129,10 @@ void Statement::reset() noexcept {
 
 std::int64_t Statement::column_int64(int index) const {
     return ::sqlite3_column_int64(stmt_.get(), index);
+}
+
+double Statement::column_real(int index) const {
+    return ::sqlite3_column_double(stmt_.get(), index);
 }
 
 std::string Statement::column_text(int index) const {

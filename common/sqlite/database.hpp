@@ -61,6 +61,8 @@ public:
     Statement& bind(int index, const std::optional<std::string>& text);
     Statement& bind(int index, const std::optional<std::int64_t>& value);
     Statement& bind_blob(int index, std::string_view bytes);
+    // A REAL (its own name: an int argument would match a double overload as well as int64).
+    Statement& bind_real(int index, double value);
 
     // Binds every argument in order from index 1.
     template <typename... Args>
@@ -78,6 +80,7 @@ public:
     void reset() noexcept;
 
     std::int64_t column_int64(int index) const;
+    double column_real(int index) const;
     std::string column_text(int index) const;
     std::string column_blob(int index) const;
     bool column_is_null(int index) const;

@@ -10,6 +10,7 @@
 
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
+#include "hq/storage/profiles.hpp"
 #include "hq/storage/storage.hpp"
 #include "proto/event_kind.hpp"
 #include "terminal/lane/money.hpp"
@@ -231,10 +232,20 @@ constexpr std::string_view k_v2_schema = R"sql(
 INSERT INTO meta (key, value) SELECT 'applied_through', coalesce(max(id), 0) FROM events;
 )sql";
 
-constexpr std::array<sqlite::Migration, 2> k_migrations{{
-    {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
-    {2, "events applied behind the journal", k_v2_schema},
-}};
+const std::array<sqlite::Migration, 3>& migrations() {
+    static const std::array<sqlite::Migration, 3> list{{
+        {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
+        {2, "events applied behind the journal", k_v2_schema},
+        {3, "customer profiles", Profiles::schema()},
+    }};
+    return list;
+}
+
+bool profiling_granted(const v1::ConsentEvent& consents) {
+    for (const auto& c : consents.changes())
+        if (c.purpose() == v1::CONSENT_PURPOSE_PROFILING) return c.granted();
+    return false;
+}
 
 using google::protobuf::util::TimeUtil;
 using sqlite::from_unix_ms;
@@ -254,7 +265,7 @@ std::int64_t scalar(sqlite::Statement& query) {
 
 class SqliteStorage final : public Storage {
 public:
-    explicit SqliteStorage(const std::filesystem::path& file) : db_(open(file)) {}
+    explicit SqliteStorage(const std::filesystem::path& file) : db_(open(file)), profiles_(db_) {}
 
     // ---- sync --------------------------------------------------------------------------------------
 
@@ -820,6 +831,21 @@ private:
         std::vector<v1::CatalogDelta> parts_;
     };
 
+    // Customers held before profiles existed: their profiling consent, read from their consents.
+    static void backfill_profiling(sqlite::Database& db) {
+        sqlite::Transaction tx(db);
+        auto read = db.prepare("SELECT customer_id, consents FROM customers WHERE consents IS NOT NULL");
+        auto write = db.prepare("UPDATE customers SET profiling = 1 WHERE customer_id = ?");
+        while (read.step()) {
+            v1::ConsentEvent consents;
+            if (consents.ParseFromString(read.column_blob(1)) && profiling_granted(consents)) {
+                write.reset();
+                write.bind(1, read.column_text(0)).run();
+            }
+        }
+        tx.commit();
+    }
+
     static sqlite::Database open(const std::filesystem::path& file) {
         std::error_code ec;
         if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
@@ -832,7 +858,9 @@ private:
             }
             db.exec("PRAGMA synchronous = FULL");
             db.exec("PRAGMA foreign_keys = ON");
-            sqlite::migrate(db, k_migrations);
+            const int before = sqlite::schema_version(db);
+            sqlite::migrate(db, migrations());
+            if (before > 0 && before < 3) backfill_profiling(db);
             return db;
         } catch (const sqlite::SchemaError& e) {
             throw StorageError(e.what());
@@ -981,17 +1009,32 @@ private:
                 ledger(p.customer_id(), -p.points().redeemed(), "redeemed: sale " + p.sale_id(), store_id, terminal_id,
                        sequence, at);
         }
+        if (!p.customer_id().empty() && profiling(p.customer_id())) {
+            profiles_.purchase(p.customer_id(), p, at);
+            profiles_.returned_before_sale(p.customer_id(), terminal_id, p.sale_id());
+        }
     }
 
     void apply_return(const v1::ReturnEvent& r, const std::string& store_id, const std::string& terminal_id,
                       std::uint64_t sequence, std::int64_t at) {
         db_.cached(
                "INSERT OR IGNORE INTO returns (terminal_id, return_id, store_id, original_sale_id, customer_id, "
-               "returned_at, refund_total, points_reversed, points_given_back) VALUES (?,?,?,?,?,?,?,?,?)")
+               "returned_at, refund_total, points_reversed, points_given_back, original_terminal_id) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?)")
             .bind_all(terminal_id, r.return_id(), store_id, r.original_sale_id(), null_if_empty(r.customer_id()), at,
-                      r.refund_total().minor_units(), r.points_reversed(), r.points_given_back())
+                      r.refund_total().minor_units(), r.points_reversed(), r.points_given_back(),
+                      null_if_empty(r.original_terminal_id()))
             .run();
-        if (db_.changes() == 0 || r.customer_id().empty()) return;
+        if (db_.changes() == 0) return;
+        const std::int64_t return_row = db_.last_insert_rowid();
+        std::int64_t n = 0;
+        for (const auto& back : r.lines()) {
+            db_.cached("INSERT INTO return_lines (return, n, original_line_no, refund) VALUES (?, ?, ?, ?)")
+                .bind_all(return_row, ++n, static_cast<std::int64_t>(back.original_line_no()),
+                          back.refund().minor_units())
+                .run();
+        }
+        if (r.customer_id().empty()) return;
         if (!ensure_customer(r.customer_id(), r.loyalty_card(), at)) return;
         if (r.points_reversed() != 0)
             ledger(r.customer_id(), -r.points_reversed(), "reversed: return " + r.return_id(), store_id, terminal_id,
@@ -999,6 +1042,7 @@ private:
         if (r.points_given_back() != 0)
             ledger(r.customer_id(), r.points_given_back(), "given back: return " + r.return_id(), store_id, terminal_id,
                    sequence, at);
+        if (profiling(r.customer_id())) profiles_.refund(r.customer_id(), return_row);
     }
 
     void apply_enrollment(const v1::EnrollmentEvent& e, const std::string& store_id, const std::string& terminal_id,
@@ -1096,11 +1140,18 @@ private:
         v1::ConsentEvent merged;
         for (auto& [purpose, c] : by_purpose)
             *merged.add_changes() = c;
-        db_.cached("UPDATE customers SET consents = ?, changed_version = ? WHERE customer_id = ?")
+        const bool granted = profiling_granted(merged);
+        const bool was = profiling(customer_id);
+        db_.cached("UPDATE customers SET consents = ?, profiling = ?, changed_version = ? WHERE customer_id = ?")
             .bind_blob(1, merged.SerializeAsString())
-            .bind(2, bump())
-            .bind(3, customer_id)
+            .bind(2, granted ? 1 : 0)
+            .bind(3, bump())
+            .bind(4, customer_id)
             .run();
+        // Withdrawn: nothing profiled stays. Given: built from what head office holds (purchases at
+        // other tills may have arrived before the enrollment that carried the consent).
+        if (was && !granted) profiles_.forget(customer_id);
+        if (!was && granted) profiles_.rebuild(customer_id);
     }
 
     void ledger(const std::string& customer_id, std::int64_t delta, const std::string& reason,
@@ -1187,7 +1238,33 @@ private:
         return c;
     }
 
+    ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) override {
+        ProfileRefresh result;
+        write_group([&] {
+            const std::int64_t now_ms = to_unix_ms(now);
+            result.profiles = profiles_.refresh(now_ms);
+            for (const auto& [customer_id, tier] : profiles_.tier_changes(now_ms, tiers)) {
+                db_.cached("UPDATE customers SET tier = ?, changed_version = ? WHERE customer_id = ?")
+                    .bind_all(static_cast<std::int64_t>(tier), bump(), customer_id)
+                    .run();
+                ++result.tiers_changed;
+            }
+        });
+        return result;
+    }
+
+    std::optional<Profile> profile(const std::string& customer_id) override { return profiles_.find(customer_id); }
+
+    bool profiling(const std::string& customer_id) {
+        auto& read = db_.cached("SELECT profiling FROM customers WHERE customer_id = ?");
+        read.bind(1, customer_id);
+        const bool granted = read.step() && read.column_int64(0) != 0;
+        read.reset();
+        return granted;
+    }
+
     sqlite::Database db_;
+    Profiles profiles_;
     std::optional<std::int64_t> pending_version_;
 };
 

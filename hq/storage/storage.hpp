@@ -128,6 +128,40 @@ struct Summary {
     std::uint64_t conflicts = 0;
 };
 
+// Yearly spend (minor units) from which a customer is silver, gold, platinum.
+struct TierThresholds {
+    std::int64_t silver = 50'000;
+    std::int64_t gold = 150'000;
+    std::int64_t platinum = 400'000;
+};
+
+struct RfmEdges {
+    // Four cut points each (quintiles): recency in days (fewer is better), visits, spend.
+    std::vector<double> recency_days, visits, spend;
+};
+
+struct Profile {
+    std::string customer_id;
+    std::int64_t visits = 0;
+    std::int64_t spend = 0;
+    std::int64_t refunds = 0;
+    std::int64_t lines = 0;
+    std::int64_t first_visit_ms = 0;
+    std::int64_t last_visit_ms = 0;
+    std::optional<double> median_gap_days;         // from 2 visit days on
+    int recency = 0, frequency = 0, monetary = 0;  // 1..5; 0 before the first refresh
+    std::string segment;
+    std::optional<double> churn_ratio;  // days since the last visit / median gap, as of the refresh
+    std::vector<std::pair<std::string, std::int64_t>> favourite_departments;  // by spend, top 3
+    std::vector<std::pair<std::string, std::int64_t>> favourite_products;     // gtin, baskets; top 5
+    std::int64_t average_basket() const { return visits > 0 ? (spend + refunds) / visits : 0; }
+};
+
+struct ProfileRefresh {
+    std::size_t profiles = 0;       // scored against the new quintile edges
+    std::size_t tiers_changed = 0;  // customers whose tier moved (sent down to the tills)
+};
+
 class Storage {
 public:
     virtual ~Storage() = default;
@@ -172,6 +206,13 @@ public:
     virtual std::vector<ConflictRow> conflicts() = 0;
     virtual Summary summary() = 0;
     virtual std::optional<v1::Customer> customer(const std::string& customer_id) = 0;
+
+    // ---- profiles (docs/head-office.md) ------------------------------------------------------------
+    // The periodic job: RFM quintile edges and every profile's scores, segment and churn ratio; every
+    // customer's tier from the last 365 days' spend. One transaction.
+    virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) = 0;
+    // Nothing for a customer without profiling consent.
+    virtual std::optional<Profile> profile(const std::string& customer_id) = 0;
 };
 
 // Opens (creating and migrating) head office's SQLite database. Throws StorageError.
