@@ -17,6 +17,8 @@
 #include "hq/cli/table.hpp"
 #include "hq/config/hq_config.hpp"
 #include "hq/ingest/ingest.hpp"
+#include "hq/ingest/profile_refresher.hpp"
+#include "hq/synth/generator.hpp"
 #include "terminal/lane/money.hpp"
 #include "terminal/offers/offer_validation.hpp"
 #include "terminal/version.hpp"
@@ -82,6 +84,7 @@ int serve(const HqConfig& config) {
                                  .crl_file = config.crl_file};
     sync::SyncServer server(io, options, ingest);
     server.start();
+    ProfileRefresher refresher(open_sqlite_storage(config.database), config.profile_refresh, config.tiers);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
@@ -92,6 +95,7 @@ int serve(const HqConfig& config) {
     spdlog::info("loyalty-hq {} serving terminals on {}:{} (database {}, catalog version {})", terminal::k_version,
                  config.listen_address, server.port(), config.database.string(), ingest.catalog_version());
     io.run();
+    refresher.stop();
     ingest.stop();
     const IngestStats stats = ingest.stats();
     spdlog::info("stopped cleanly: {} new event(s) in {} batch(es), {} commit(s); {} applied", stats.events,
@@ -232,6 +236,40 @@ int customer_show(Storage& storage, const std::string& id) {
     return 0;
 }
 
+int customer_profile(Storage& storage, const std::string& id) {
+    if (!storage.customer(id)) {
+        std::fprintf(stderr, "no customer %s\n", id.c_str());
+        return 1;
+    }
+    const auto p = storage.profile(id);
+    if (!p) {
+        std::printf("%s: no profile (no profiling consent)\n", id.c_str());
+        return 0;
+    }
+    auto money = [](std::int64_t minor) { return terminal::format_amount(minor, 2); };
+    std::printf("Customer        %s\n", id.c_str());
+    std::printf("Visits          %lld (first %s, last %s)\n", static_cast<long long>(p->visits),
+                when(Clock::time_point{std::chrono::milliseconds{p->first_visit_ms}}).c_str(),
+                when(Clock::time_point{std::chrono::milliseconds{p->last_visit_ms}}).c_str());
+    std::printf("Spend           %s (refunds %s), average basket %s\n", money(p->spend).c_str(),
+                money(p->refunds).c_str(), money(p->average_basket()).c_str());
+    if (p->median_gap_days) std::printf("Rhythm          a visit every %.1f days (median)\n", *p->median_gap_days);
+    if (p->recency > 0) {
+        std::printf("RFM             R%d F%d M%d, segment %s\n", p->recency, p->frequency, p->monetary,
+                    p->segment.c_str());
+    }
+    if (p->churn_ratio) std::printf("Churn ratio     %.2f (days since last visit / own median gap)\n", *p->churn_ratio);
+    std::string departments;
+    for (const auto& [department, spend] : p->favourite_departments)
+        departments += (departments.empty() ? "" : ", ") + department + " " + money(spend);
+    std::printf("Departments     %s\n", departments.c_str());
+    std::string products;
+    for (const auto& [gtin, baskets] : p->favourite_products)
+        products += (products.empty() ? "" : ", ") + gtin + " x" + std::to_string(baskets);
+    std::printf("Products        %s\n", products.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -276,6 +314,22 @@ int main(int argc, char** argv) {
     customer_cmd->require_subcommand(1);
     std::string customer_id;
     auto* customer_show_cmd = customer_cmd->add_subcommand("show", "everything held about one customer, as JSON");
+    auto* customer_profile_cmd = customer_cmd->add_subcommand("profile", "what head office knows from the purchases");
+    customer_profile_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
+    hq::synth::Options synth;
+    auto* generate_cmd = app.add_subcommand(
+        "generate", "feed a seeded synthetic chain's events (stores, tills, customers with habits) into the database");
+    generate_cmd->add_option("--seed", synth.seed, "the same seed gives the same events")->capture_default_str();
+    generate_cmd->add_option("--stores", synth.stores)->check(CLI::Range(1, 999))->capture_default_str();
+    generate_cmd->add_option("--tills", synth.terminals_per_store, "per store")
+        ->check(CLI::Range(1, 99))
+        ->capture_default_str();
+    generate_cmd->add_option("--customers", synth.customers)->check(CLI::Range(0, 10'000'000))->capture_default_str();
+    generate_cmd->add_option("--days", synth.days, "ending today")->check(CLI::Range(1, 3660))->capture_default_str();
+    auto* profiles_cmd = app.add_subcommand("profiles", "customer profiles");
+    profiles_cmd->require_subcommand(1);
+    auto* profiles_refresh_cmd =
+        profiles_cmd->add_subcommand("refresh", "RFM scores, segments and tiers now (serve does it periodically)");
     customer_show_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
     CLI11_PARSE(app, argc, argv);
 
@@ -325,6 +379,23 @@ int main(int argc, char** argv) {
         }
         if (*summary_cmd) return report_summary(*storage);
         if (*customer_show_cmd) return customer_show(*storage, customer_id);
+        if (*customer_profile_cmd) return customer_profile(*storage, customer_id);
+        if (*generate_cmd) {
+            synth.currency = config->currency;
+            synth.first_day = std::chrono::floor<std::chrono::days>(Clock::now()) - std::chrono::days{synth.days};
+            const auto chain = hq::synth::generate(synth);
+            hq::synth::feed(*storage, chain);
+            std::printf("%zu event(s) of %d store(s), %zu customer(s) over %d day(s) stored and applied (seed %llu)\n",
+                        chain.event_count(), synth.stores, chain.customers.size(), synth.days,
+                        static_cast<unsigned long long>(synth.seed));
+            return 0;
+        }
+        if (*profiles_refresh_cmd) {
+            const auto done = storage->refresh_profiles(Clock::now(), config->tiers);
+            std::printf("%zu profile(s) scored, %zu tier(s) changed; catalog version %llu\n", done.profiles,
+                        done.tiers_changed, static_cast<unsigned long long>(storage->catalog_version()));
+            return 0;
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "loyalty-hq: %s\n", e.what());
         return 1;

@@ -47,6 +47,20 @@ HqConfigResult load_hq_config(const std::filesystem::path& file) {
         if (auto p = r.path("database", base)) config.database = *p;
         r.finish();
     }
+    if (const toml::table* profiles = root.table("profiles")) {
+        TomlReader r(*profiles, "profiles", diag);
+        if (auto minutes = r.integer("refresh_minutes", 1, 7 * 24 * 60, false))
+            config.profile_refresh = std::chrono::minutes{*minutes};
+        // Whole currency units in the file: "silver = 500" is 500.00.
+        constexpr std::int64_t k_most = 1'000'000'000;
+        if (auto v = r.integer("silver", 0, k_most, false)) config.tiers.silver = *v * 100;
+        if (auto v = r.integer("gold", 0, k_most, false)) config.tiers.gold = *v * 100;
+        if (auto v = r.integer("platinum", 0, k_most, false)) config.tiers.platinum = *v * 100;
+        if (!(config.tiers.silver <= config.tiers.gold && config.tiers.gold <= config.tiers.platinum)) {
+            r.error("gold", "tier thresholds must rise: silver <= gold <= platinum");
+        }
+        r.finish();
+    }
     root.finish();
     if (result.errors.empty()) result.config = std::move(config);
     return result;

@@ -2,11 +2,13 @@
 // names the file, line and key, as the terminal's loader does.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include "hq/storage/storage.hpp"
 #include "terminal/config/config_error.hpp"
 
 namespace loyalty::hq {
@@ -20,6 +22,10 @@ struct HqConfig {
     std::filesystem::path key_file;
     std::filesystem::path crl_file;
     std::filesystem::path database;
+    // [profiles]: how often serve refreshes RFM scores, segments and tiers; the yearly spend (minor
+    // units) from which a customer is silver, gold, platinum.
+    std::chrono::minutes profile_refresh{60};
+    TierThresholds tiers;
     std::filesystem::path source;
 };
 

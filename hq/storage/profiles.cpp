@@ -306,8 +306,12 @@ void Profiles::forget(const std::string& customer_id) {
     }
 }
 
-RfmEdges Profiles::edges() {
-    RfmEdges edges;
+const RfmEdges& Profiles::edges() {
+    // Read again now and then: another process (loyalty-hq profiles refresh) may have moved them.
+    const auto now = std::chrono::steady_clock::now();
+    if (edges_ && now - edges_read_ < std::chrono::seconds(60)) return *edges_;
+    edges_read_ = now;
+    RfmEdges& edges = edges_.emplace();
     auto& read = db_.cached("SELECT metric, e1, e2, e3, e4 FROM rfm_edges");
     while (read.step()) {
         const std::string metric = read.column_text(0);
@@ -321,7 +325,7 @@ RfmEdges Profiles::edges() {
 }
 
 void Profiles::score(const std::string& customer_id, std::int64_t now_ms) {
-    const RfmEdges e = edges();
+    const RfmEdges& e = edges();
     if (e.visits.empty()) return;  // before the first refresh
     auto& read = db_.cached("SELECT visits, spend, last_visit, median_gap FROM profiles WHERE customer_id = ?");
     read.bind(1, customer_id);
@@ -348,26 +352,17 @@ void Profiles::score(const std::string& customer_id, std::int64_t now_ms) {
     write.bind(6, customer_id).run();
 }
 
-std::size_t Profiles::refresh(std::int64_t now_ms) {
-    struct Row {
-        std::string customer_id;
-        double days;
-        std::int64_t visits, spend;
-    };
-    std::vector<Row> rows;
-    auto& all = db_.cached("SELECT customer_id, last_visit, visits, spend FROM profiles");
+std::size_t Profiles::refresh_edges(std::int64_t now_ms) {
+    std::vector<double> days, visits, spend;
+    auto& all = db_.cached("SELECT last_visit, visits, spend FROM profiles");
     while (all.step()) {
-        rows.push_back({all.column_text(0),
-                        static_cast<double>(std::max<std::int64_t>(now_ms - all.column_int64(1), 0)) / k_day_ms,
-                        all.column_int64(2), all.column_int64(3)});
+        days.push_back(static_cast<double>(std::max<std::int64_t>(now_ms - all.column_int64(0), 0)) / k_day_ms);
+        visits.push_back(static_cast<double>(all.column_int64(1)));
+        spend.push_back(static_cast<double>(all.column_int64(2)));
     }
     all.reset();
-    if (rows.empty()) return 0;
-    auto cuts = [&](auto value) {
-        std::vector<double> v;
-        v.reserve(rows.size());
-        for (const Row& r : rows)
-            v.push_back(value(r));
+    if (days.empty()) return 0;
+    auto cuts = [](std::vector<double>& v) {
         std::sort(v.begin(), v.end());
         std::vector<double> edges;
         for (std::size_t k = 1; k <= 4; ++k)
@@ -375,9 +370,7 @@ std::size_t Profiles::refresh(std::int64_t now_ms) {
         return edges;
     };
     const std::vector<std::pair<const char*, std::vector<double>>> metrics{
-        {"recency_days", cuts([](const Row& r) { return r.days; })},
-        {"visits", cuts([](const Row& r) { return static_cast<double>(r.visits); })},
-        {"spend", cuts([](const Row& r) { return static_cast<double>(r.spend); })}};
+        {"recency_days", cuts(days)}, {"visits", cuts(visits)}, {"spend", cuts(spend)}};
     for (const auto& [metric, cut] : metrics) {
         db_.cached("INSERT OR REPLACE INTO rfm_edges (metric, e1, e2, e3, e4) VALUES (?, ?, ?, ?, ?)")
             .bind(1, metric)
@@ -387,9 +380,21 @@ std::size_t Profiles::refresh(std::int64_t now_ms) {
             .bind_real(5, cut[3])
             .run();
     }
-    for (const Row& r : rows)
-        score(r.customer_id, now_ms);
-    return rows.size();
+    edges_.reset();
+    return days.size();
+}
+
+std::size_t Profiles::score_after(std::string& cursor, std::size_t limit, std::int64_t now_ms) {
+    std::vector<std::string> ids;
+    auto& next = db_.cached("SELECT customer_id FROM profiles WHERE customer_id > ? ORDER BY customer_id LIMIT ?");
+    next.bind_all(cursor, static_cast<std::int64_t>(limit));
+    while (next.step())
+        ids.push_back(next.column_text(0));
+    next.reset();
+    for (const auto& id : ids)
+        score(id, now_ms);
+    cursor = ids.empty() ? std::string{} : ids.back();
+    return ids.size();
 }
 
 std::vector<std::pair<std::string, v1::Tier>> Profiles::tier_changes(std::int64_t now_ms, const TierThresholds& tiers) {

@@ -15,6 +15,7 @@
 // edges it finds.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,14 +49,16 @@ public:
     // Profiling consent withdrawn, or the customer erased: everything profiled goes.
     void forget(const std::string& customer_id);
 
-    // Quintile edges over all profiles, then every profile's scores, segment and churn ratio.
-    // Returns how many profiles were scored.
-    std::size_t refresh(std::int64_t now_ms);
+    // The refresh, in steps so that it never holds the database long: new quintile edges over all
+    // profiles (returns how many), then every profile scored against them, `limit` at a time in
+    // customer id order after `cursor` (moved on; "" once done). Returns how many were scored.
+    std::size_t refresh_edges(std::int64_t now_ms);
+    std::size_t score_after(std::string& cursor, std::size_t limit, std::int64_t now_ms);
     // Every customer whose tier should change: spend (sales less refunds) over the 365 days
     // before `now_ms` against the thresholds. Tiers are the programme's, not profiling: every
     // customer has one, with consent or without.
     std::vector<std::pair<std::string, v1::Tier>> tier_changes(std::int64_t now_ms, const TierThresholds& tiers);
-    RfmEdges edges();
+    const RfmEdges& edges();
 
     std::optional<Profile> find(const std::string& customer_id);
 
@@ -73,6 +76,8 @@ private:
     void score(const std::string& customer_id, std::int64_t now_ms);
 
     sqlite::Database& db_;
+    std::optional<RfmEdges> edges_;
+    std::chrono::steady_clock::time_point edges_read_{};
 };
 
 }  // namespace loyalty::hq

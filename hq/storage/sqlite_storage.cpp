@@ -1239,17 +1239,26 @@ private:
     }
 
     ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) override {
+        // Short transactions, so a serving head office's writer is never held up for long.
+        constexpr std::size_t k_chunk = 2000;
+        const std::int64_t now_ms = to_unix_ms(now);
         ProfileRefresh result;
-        write_group([&] {
-            const std::int64_t now_ms = to_unix_ms(now);
-            result.profiles = profiles_.refresh(now_ms);
-            for (const auto& [customer_id, tier] : profiles_.tier_changes(now_ms, tiers)) {
-                db_.cached("UPDATE customers SET tier = ?, changed_version = ? WHERE customer_id = ?")
-                    .bind_all(static_cast<std::int64_t>(tier), bump(), customer_id)
-                    .run();
-                ++result.tiers_changed;
-            }
-        });
+        write_group([&] { profiles_.refresh_edges(now_ms); });
+        std::string cursor;
+        do {
+            write_group([&] { result.profiles += profiles_.score_after(cursor, k_chunk, now_ms); });
+        } while (!cursor.empty());
+        const auto changes = profiles_.tier_changes(now_ms, tiers);  // a read
+        for (std::size_t from = 0; from < changes.size(); from += k_chunk) {
+            write_group([&] {
+                for (std::size_t i = from; i < std::min(changes.size(), from + k_chunk); ++i) {
+                    db_.cached("UPDATE customers SET tier = ?, changed_version = ? WHERE customer_id = ?")
+                        .bind_all(static_cast<std::int64_t>(changes[i].second), bump(), changes[i].first)
+                        .run();
+                }
+            });
+        }
+        result.tiers_changed = changes.size();
         return result;
     }
 

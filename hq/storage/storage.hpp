@@ -209,7 +209,8 @@ public:
 
     // ---- profiles (docs/head-office.md) ------------------------------------------------------------
     // The periodic job: RFM quintile edges and every profile's scores, segment and churn ratio; every
-    // customer's tier from the last 365 days' spend. One transaction.
+    // customer's tier from the last 365 days' spend. In short transactions of 2,000 customers, so it
+    // can run beside a serving head office (another connection or process).
     virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) = 0;
     // Nothing for a customer without profiling consent.
     virtual std::optional<Profile> profile(const std::string& customer_id) = 0;

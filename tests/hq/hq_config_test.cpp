@@ -18,6 +18,10 @@ TEST_CASE("the shipped head-office example loads with what it says") {
     CHECK(result.config->port == 7443);
     CHECK(result.config->crl_file == "/etc/loyalty-hq/crl.pem");
     CHECK(result.config->database == "/var/lib/loyalty-hq/hq.db");
+    CHECK(result.config->profile_refresh == std::chrono::minutes{60});
+    CHECK(result.config->tiers.silver == 50'000);
+    CHECK(result.config->tiers.gold == 150'000);
+    CHECK(result.config->tiers.platinum == 400'000);
 }
 
 TEST_CASE("a broken head-office configuration names each problem with file, line and key") {
@@ -28,6 +32,10 @@ port = 99999
 [tls]
 ca_file = "ca.pem"
 certfile = "server.pem"
+[profiles]
+refresh_minutes = 0
+silver = 900
+gold = 500
 )");
     const auto result = hq::load_hq_config(dir / "hq.toml");
     CHECK_FALSE(result.config);
@@ -38,4 +46,6 @@ certfile = "server.pem"
     CHECK_THAT(all, Catch::Contains("hq.toml:1: currency: must be an ISO 4217 code"));
     CHECK_THAT(all, Catch::Contains("hq.toml:3: server.port: must be between 1 and 65535, got 99999"));
     CHECK_THAT(all, Catch::Contains("hq.toml:6: tls.certfile: unknown key"));
+    CHECK_THAT(all, Catch::Contains("hq.toml:8: profiles.refresh_minutes: must be between 1 and 10080, got 0"));
+    CHECK_THAT(all, Catch::Contains("profiles.gold: tier thresholds must rise"));
 }

@@ -9,7 +9,9 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
+#include <thread>
 
+#include "hq/ingest/profile_refresher.hpp"
 #include "hq/storage/storage.hpp"
 #include "hq/synth/generator.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -217,4 +219,19 @@ TEST_CASE("withdrawing profiling consent deletes the profile, and later purchase
     }
     CHECK_FALSE(storage->profile(someone.customer_id).has_value());
     CHECK(storage->profile(chain.customers.back().customer_id).has_value());
+}
+
+TEST_CASE("serve's refresher scores the profiles on its own connection, soon after it starts") {
+    test::TempDir dir;
+    const Fed fed(dir, {.seed = 5, .customers = 40, .days = 30, .profiling_consent_share = 1.0});
+    const std::string someone = fed.chain.customers.front().customer_id;
+    REQUIRE(fed.storage->profile(someone)->recency == 0);  // never refreshed
+    hq::ProfileRefresher refresher(hq::open_sqlite_storage(dir / "hq.db"), std::chrono::minutes{60}, {},
+                                   std::chrono::seconds{0});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (fed.storage->profile(someone)->recency == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    refresher.stop();
+    CHECK(fed.storage->profile(someone)->recency > 0);
+    CHECK_FALSE(fed.storage->profile(someone)->segment.empty());
 }

@@ -1,0 +1,47 @@
+#include "hq/ingest/profile_refresher.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace loyalty::hq {
+
+ProfileRefresher::ProfileRefresher(std::unique_ptr<Storage> storage, std::chrono::minutes every, TierThresholds tiers,
+                                   std::chrono::seconds first_after)
+    : storage_(std::move(storage)), every_(every), tiers_(tiers) {
+    thread_ = std::thread([this, first_after] { run(first_after); });
+}
+
+ProfileRefresher::~ProfileRefresher() {
+    stop();
+}
+
+void ProfileRefresher::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void ProfileRefresher::run(std::chrono::seconds first_after) {
+    std::chrono::steady_clock::duration wait = first_after;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+        }
+        wait = every_;
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            const ProfileRefresh done = storage_->refresh_profiles(Clock::now(), tiers_);
+            spdlog::info(
+                "profiles: {} scored, {} tier(s) changed in {} ms", done.profiles, done.tiers_changed,
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                    .count());
+        } catch (const std::exception& e) {
+            spdlog::error("profiles: refresh failed, tried again in {} min: {}", every_.count(), e.what());
+        }
+    }
+}
+
+}  // namespace loyalty::hq
