@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "hq/cli/report_format.hpp"
 #include "hq/cli/table.hpp"
 #include "hq/config/hq_config.hpp"
 #include "hq/ingest/ingest.hpp"
@@ -236,6 +237,17 @@ int customer_show(Storage& storage, const std::string& id) {
     return 0;
 }
 
+// Midnight UTC of a YYYY-MM-DD day, in milliseconds since the Unix epoch.
+std::optional<std::int64_t> parse_day(const std::string& text) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    char extra = 0;
+    if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &extra) != 3) return std::nullopt;
+    const std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+    if (!day.ok()) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::sys_days{day}.time_since_epoch()).count();
+}
+
 int customer_profile(Storage& storage, const std::string& id) {
     if (!storage.customer(id)) {
         std::fprintf(stderr, "no customer %s\n", id.c_str());
@@ -310,6 +322,33 @@ int main(int argc, char** argv) {
     auto* report_cmd = app.add_subcommand("report", "reports");
     report_cmd->require_subcommand(1);
     auto* summary_cmd = report_cmd->add_subcommand("summary", "sales per store, offers redeemed, customers");
+    ReportRequest report_request;
+    std::string report_by = "store", report_from, report_to, report_format_name = "table";
+    auto report_options = [&](CLI::App* cmd) {
+        cmd->add_option("--from", report_from, "first day, YYYY-MM-DD (UTC)");
+        cmd->add_option("--to", report_to, "last day, YYYY-MM-DD (UTC), included");
+        cmd->add_option("--format", report_format_name, "table, csv or json")
+            ->check(CLI::IsMember({"table", "csv", "json"}))
+            ->capture_default_str();
+    };
+    auto* report_sales_cmd = report_cmd->add_subcommand("sales", "sales, refunds and net by store, day or department");
+    report_sales_cmd->add_option("--by", report_by, "store, day or department")
+        ->check(CLI::IsMember({"store", "day", "department"}))
+        ->capture_default_str();
+    report_options(report_sales_cmd);
+    auto* report_products_cmd = report_cmd->add_subcommand("products", "top products by revenue");
+    report_products_cmd->add_option("--top", report_request.limit, "how many")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    report_options(report_products_cmd);
+    std::string customers_by = "segment";
+    auto* report_customers_cmd = report_cmd->add_subcommand("customers", "customers by segment or tier");
+    report_customers_cmd->add_option("--by", customers_by, "segment or tier")
+        ->check(CLI::IsMember({"segment", "tier"}))
+        ->capture_default_str();
+    report_customers_cmd->add_option("--format", report_format_name, "table, csv or json")
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
     auto* customer_cmd = app.add_subcommand("customer", "customers");
     customer_cmd->require_subcommand(1);
     std::string customer_id;
@@ -378,6 +417,37 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*summary_cmd) return report_summary(*storage);
+        if (*report_sales_cmd || *report_products_cmd || *report_customers_cmd) {
+            if (*report_sales_cmd) {
+                report_request.kind = report_by == "day"          ? ReportKind::sales_by_day
+                                      : report_by == "department" ? ReportKind::sales_by_department
+                                                                  : ReportKind::sales_by_store;
+            }
+            if (*report_products_cmd) report_request.kind = ReportKind::top_products;
+            if (*report_customers_cmd) {
+                report_request.kind =
+                    customers_by == "tier" ? ReportKind::customers_by_tier : ReportKind::customers_by_segment;
+            }
+            if (!report_from.empty()) {
+                const auto day = parse_day(report_from);
+                if (!day) {
+                    std::fprintf(stderr, "--from: not a date YYYY-MM-DD: %s\n", report_from.c_str());
+                    return 1;
+                }
+                report_request.from_ms = *day;
+            }
+            if (!report_to.empty()) {
+                const auto day = parse_day(report_to);
+                if (!day) {
+                    std::fprintf(stderr, "--to: not a date YYYY-MM-DD: %s\n", report_to.c_str());
+                    return 1;
+                }
+                report_request.to_ms = *day + 86'400'000;  // the whole last day
+            }
+            const auto format = report_format(report_format_name).value_or(ReportFormat::table);
+            std::printf("%s", render_report(storage->report(report_request), format).c_str());
+            return 0;
+        }
         if (*customer_show_cmd) return customer_show(*storage, customer_id);
         if (*customer_profile_cmd) return customer_profile(*storage, customer_id);
         if (*generate_cmd) {

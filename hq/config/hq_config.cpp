@@ -47,7 +47,7 @@ HqConfigResult load_hq_config(const std::filesystem::path& file) {
         if (auto p = r.path("database", base)) config.database = *p;
         r.finish();
     }
-    if (const toml::table* profiles = root.table("profiles")) {
+    if (const toml::table* profiles = root.table("profiles", false)) {
         TomlReader r(*profiles, "profiles", diag);
         if (auto minutes = r.integer("refresh_minutes", 1, 7 * 24 * 60, false))
             config.profile_refresh = std::chrono::minutes{*minutes};

@@ -59,6 +59,8 @@ CREATE TABLE rfm_edges (
 ) WITHOUT ROWID;
 CREATE INDEX sales_customer_time ON sales (customer_id, sold_at) WHERE customer_id IS NOT NULL;
 ALTER TABLE returns ADD COLUMN original_terminal_id TEXT;
+ALTER TABLE sale_lines ADD COLUMN description TEXT NOT NULL DEFAULT '';
+CREATE INDEX sales_time ON sales (sold_at);
 CREATE INDEX returns_customer ON returns (customer_id) WHERE customer_id IS NOT NULL;
 CREATE INDEX returns_original ON returns (original_sale_id);
 CREATE TABLE return_lines (

@@ -11,6 +11,7 @@
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
 #include "hq/storage/profiles.hpp"
+#include "hq/storage/reports.hpp"
 #include "hq/storage/storage.hpp"
 #include "proto/event_kind.hpp"
 #include "terminal/lane/money.hpp"
@@ -975,15 +976,15 @@ private:
         const std::int64_t sale = db_.last_insert_rowid();
         for (const auto& line : p.lines()) {
             auto& l = db_.cached(
-                "INSERT OR IGNORE INTO sale_lines (sale, line_no, gtin, department, units, weight_grams, line_total) "
-                "VALUES (?,?,?,?,?,?,?)");
+                "INSERT OR IGNORE INTO sale_lines (sale, line_no, gtin, department, units, weight_grams, line_total, "
+                "description) VALUES (?,?,?,?,?,?,?,?)");
             l.bind_all(sale, static_cast<std::int64_t>(line.line_no()), line.gtin(), line.department());
             if (line.quantity().has_weight_grams()) {
                 l.bind(5, nullptr).bind(6, line.quantity().weight_grams());
             } else {
                 l.bind(5, line.quantity().units()).bind(6, nullptr);
             }
-            l.bind(7, line.line_total().minor_units()).run();
+            l.bind(7, line.line_total().minor_units()).bind(8, line.description()).run();
         }
         std::int64_t discount_no = 0;
         for (const auto& d : p.discounts()) {
@@ -1263,6 +1264,8 @@ private:
     }
 
     std::optional<Profile> profile(const std::string& customer_id) override { return profiles_.find(customer_id); }
+
+    Report report(const ReportRequest& request) override { return run_report(db_, request); }
 
     bool profiling(const std::string& customer_id) {
         auto& read = db_.cached("SELECT profiling FROM customers WHERE customer_id = ?");

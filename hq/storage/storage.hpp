@@ -22,6 +22,7 @@
 #pragma once
 
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -128,6 +129,33 @@ struct Summary {
     std::uint64_t conflicts = 0;
 };
 
+// A report as rows of cells, rendered by the command line as a table, CSV or JSON.
+struct Report {
+    enum class Kind { text, count, money };  // money: minor units
+    struct Column {
+        std::string name;  // snake_case: CSV header and JSON key
+        Kind kind;
+    };
+    std::vector<Column> columns;
+    std::vector<std::vector<std::string>> rows;  // counts and money as decimal integers
+};
+
+enum class ReportKind {
+    sales_by_store,
+    sales_by_day,         // UTC days
+    sales_by_department,  // line totals before discounts, less refunded lines
+    top_products,         // by revenue (line totals)
+    customers_by_segment,
+    customers_by_tier,
+};
+
+struct ReportRequest {
+    ReportKind kind = ReportKind::sales_by_store;
+    std::int64_t from_ms = 0;        // sales and returns at or after
+    std::int64_t to_ms = INT64_MAX;  // and before
+    std::size_t limit = 20;          // top_products
+};
+
 // Yearly spend (minor units) from which a customer is silver, gold, platinum.
 struct TierThresholds {
     std::int64_t silver = 50'000;
@@ -214,6 +242,9 @@ public:
     virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) = 0;
     // Nothing for a customer without profiling consent.
     virtual std::optional<Profile> profile(const std::string& customer_id) = 0;
+
+    // ---- reports ----------------------------------------------------------------------------------
+    virtual Report report(const ReportRequest& request) = 0;
 };
 
 // Opens (creating and migrating) head office's SQLite database. Throws StorageError.

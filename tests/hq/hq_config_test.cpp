@@ -49,3 +49,27 @@ gold = 500
     CHECK_THAT(all, Catch::Contains("hq.toml:8: profiles.refresh_minutes: must be between 1 and 10080, got 0"));
     CHECK_THAT(all, Catch::Contains("profiles.gold: tier thresholds must rise"));
 }
+
+TEST_CASE("head office's [profiles] section is optional, with the documented defaults") {
+    test::TempDir dir;
+    test::write_file(dir / "hq.toml", R"(currency = "EUR"
+[server]
+listen = "0.0.0.0"
+port = 7443
+[tls]
+ca_file = "ca.pem"
+cert_file = "server.pem"
+key_file = "server.key"
+crl_file = "crl.pem"
+[storage]
+database = "hq.db"
+)");
+    const auto result = hq::load_hq_config(dir / "hq.toml");
+    std::string errors;
+    for (const auto& e : result.errors)
+        errors += e.to_string() + "\n";
+    INFO(errors);
+    REQUIRE(result.errors.empty());
+    CHECK(result.config->profile_refresh == std::chrono::minutes{60});
+    CHECK(result.config->tiers.silver == 50'000);
+}

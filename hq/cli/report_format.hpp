@@ -1,0 +1,19 @@
+// A Report rendered for people (a table: money as amounts, numbers right-aligned), for
+// spreadsheets (CSV, RFC 4180: a header row, money as amounts) or for programs (JSON: an array of
+// objects keyed by column name, counts and money as numbers).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hq/storage/storage.hpp"
+
+namespace loyalty::hq {
+
+enum class ReportFormat { table, csv, json };
+
+std::optional<ReportFormat> report_format(std::string_view name);
+std::string render_report(const Report& report, ReportFormat format);
+
+}  // namespace loyalty::hq
