@@ -353,6 +353,12 @@ int main(int argc, char** argv) {
     customer_cmd->require_subcommand(1);
     std::string customer_id;
     auto* customer_show_cmd = customer_cmd->add_subcommand("show", "everything held about one customer, as JSON");
+    auto* customer_export_cmd =
+        customer_cmd->add_subcommand("export", "everything held about one customer as JSON (a subject access request)");
+    customer_export_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
+    auto* customer_erase_cmd = customer_cmd->add_subcommand(
+        "erase", "delete one customer's personal data, keep their purchases only under a pseudonym, tell the tills");
+    customer_erase_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
     auto* customer_profile_cmd = customer_cmd->add_subcommand("profile", "what head office knows from the purchases");
     customer_profile_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
     hq::synth::Options synth;
@@ -450,6 +456,32 @@ int main(int argc, char** argv) {
         }
         if (*customer_show_cmd) return customer_show(*storage, customer_id);
         if (*customer_profile_cmd) return customer_profile(*storage, customer_id);
+        if (*customer_export_cmd) {
+            const auto json = storage->export_customer(customer_id);
+            if (!json) {
+                std::fprintf(stderr, "no customer %s (unknown, or erased)\n", customer_id.c_str());
+                return 1;
+            }
+            std::printf("%s", json->c_str());
+            return 0;
+        }
+        if (*customer_erase_cmd) {
+            const auto erased = storage->erase_customer(customer_id);
+            if (!erased) {
+                std::fprintf(stderr, "no customer %s\n", customer_id.c_str());
+                return 1;
+            }
+            if (erased->already) {
+                std::printf("customer %s was erased before; nothing to do\n", customer_id.c_str());
+                return 0;
+            }
+            std::printf(
+                "customer %s erased: personal data deleted, %zu sale(s) and %zu return(s) kept under %s; the tills "
+                "forget them with catalog version %llu\n",
+                customer_id.c_str(), erased->sales, erased->returns, erased->pseudonym.c_str(),
+                static_cast<unsigned long long>(storage->catalog_version()));
+            return 0;
+        }
         if (*generate_cmd) {
             synth.currency = config->currency;
             synth.first_day = std::chrono::floor<std::chrono::days>(Clock::now()) - std::chrono::days{synth.days};

@@ -151,6 +151,10 @@ bool Statement::column_is_null(int index) const {
     return ::sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL;
 }
 
+bool Statement::column_is_text(int index) const {
+    return ::sqlite3_column_type(stmt_.get(), index) == SQLITE_TEXT;
+}
+
 std::optional<std::string> Statement::column_optional_text(int index) const {
     if (column_is_null(index)) return std::nullopt;
     return column_text(index);

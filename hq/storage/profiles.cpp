@@ -417,7 +417,7 @@ std::vector<std::pair<std::string, v1::Tier>> Profiles::tier_changes(std::int64_
         spend[refunds.column_text(0)] -= refunds.column_int64(1);
     refunds.reset();
     std::vector<std::pair<std::string, v1::Tier>> changes;
-    auto& customers = db_.cached("SELECT customer_id, tier FROM customers");
+    auto& customers = db_.cached("SELECT customer_id, tier FROM customers WHERE erased_at IS NULL");
     while (customers.step()) {
         const std::string id = customers.column_text(0);
         const auto it = spend.find(id);

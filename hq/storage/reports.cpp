@@ -111,7 +111,8 @@ Report customers_by_segment(sqlite::Database& db) {
     auto rows = db.prepare(
         "SELECT CASE WHEN p.customer_id IS NULL THEN '(no profiling consent)' WHEN p.segment = '' THEN "
         "'(not scored yet)' ELSE p.segment END, count(*), coalesce(sum(p.visits), 0), coalesce(sum(p.spend), 0) "
-        "FROM customers c LEFT JOIN profiles p ON p.customer_id = c.customer_id GROUP BY 1 ORDER BY 2 DESC, 1");
+        "FROM customers c LEFT JOIN profiles p ON p.customer_id = c.customer_id WHERE c.erased_at IS NULL GROUP BY 1 "
+        "ORDER BY 2 DESC, 1");
     Report report;
     report.columns = {
         {"segment", Kind::text}, {"customers", Kind::count}, {"visits", Kind::count}, {"spend", Kind::money}};
@@ -123,7 +124,7 @@ Report customers_by_segment(sqlite::Database& db) {
 }
 
 Report customers_by_tier(sqlite::Database& db) {
-    auto rows = db.prepare("SELECT tier, count(*) FROM customers GROUP BY tier ORDER BY tier");
+    auto rows = db.prepare("SELECT tier, count(*) FROM customers WHERE erased_at IS NULL GROUP BY tier ORDER BY tier");
     Report report;
     report.columns = {{"tier", Kind::text}, {"customers", Kind::count}};
     while (rows.step()) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <map>
 #include <set>
@@ -10,6 +11,7 @@
 
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
+#include "hq/storage/privacy.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/reports.hpp"
 #include "hq/storage/storage.hpp"
@@ -233,11 +235,12 @@ constexpr std::string_view k_v2_schema = R"sql(
 INSERT INTO meta (key, value) SELECT 'applied_through', coalesce(max(id), 0) FROM events;
 )sql";
 
-const std::array<sqlite::Migration, 3>& migrations() {
-    static const std::array<sqlite::Migration, 3> list{{
+const std::array<sqlite::Migration, 4>& migrations() {
+    static const std::array<sqlite::Migration, 4> list{{
         {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
         {2, "events applied behind the journal", k_v2_schema},
         {3, "customer profiles", Profiles::schema()},
+        {4, "erased customers", Privacy::schema()},
     }};
     return list;
 }
@@ -504,8 +507,8 @@ public:
         }
         offers.reset();
 
-        auto& customers =
-            db_.cached(std::string{k_select_customer} + " WHERE changed_version > ? ORDER BY customer_id");
+        auto& customers = db_.cached(std::string{k_select_customer} +
+                                     " WHERE changed_version > ? AND erased_at IS NULL ORDER BY customer_id");
         customers.bind(1, after);
         while (customers.step())
             parts.customer(read_customer(customers));
@@ -536,11 +539,11 @@ public:
         }
         assignments.reset();
 
-        // A full resync rebuilds the cache: only what must still be refused there (used codes,
-        // blocked cards) is repeated.
+        // A full resync rebuilds the cache: only what must still be refused or forgotten there (used
+        // codes, erased customers a till enrolled itself, blocked cards) is repeated.
         auto& revocations = db_.cached(
             "SELECT kind, offer_id, customer_id, code, card, at FROM revocations WHERE version > ? AND "
-            "(? = 0 OR kind IN (1, 5)) ORDER BY id");
+            "(? = 0 OR kind IN (1, 4, 5)) ORDER BY id");
         revocations.bind(1, after).bind(2, full ? std::int64_t{1} : std::int64_t{0});
         while (revocations.step()) {
             v1::Revocation r;
@@ -751,7 +754,8 @@ public:
             row.discount = offers.column_int64(3);
         }
         offers.reset();
-        s.customers = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM customers").value_or(0));
+        s.customers = static_cast<std::uint64_t>(
+            db_.query_int64("SELECT count(*) FROM customers WHERE erased_at IS NULL").value_or(0));
         s.enrolled_at_tills = static_cast<std::uint64_t>(
             db_.query_int64("SELECT count(*) FROM customers WHERE enrolled_at IS NOT NULL").value_or(0));
         s.events = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM events").value_or(0));
@@ -761,7 +765,7 @@ public:
     }
 
     std::optional<v1::Customer> customer(const std::string& customer_id) override {
-        auto& select = db_.cached(std::string{k_select_customer} + " WHERE customer_id = ?");
+        auto& select = db_.cached(std::string{k_select_customer} + " WHERE customer_id = ? AND erased_at IS NULL");
         select.bind(1, customer_id);
         std::optional<v1::Customer> found;
         if (select.step()) found = read_customer(select);
@@ -920,6 +924,7 @@ private:
     void apply(const v1::Event& event, const std::string& store_id, const std::string& terminal_id, std::int64_t now) {
         const std::uint64_t sequence = event.header().sequence();
         const std::int64_t at = event_time(event, now);
+        if (apply_for_erased(event, store_id, terminal_id, sequence, at)) return;
         switch (event.body_case()) {
             case v1::Event::kPurchase: apply_purchase(event.purchase(), store_id, terminal_id, sequence, at); break;
             case v1::Event::kVoidSale: {
@@ -946,8 +951,42 @@ private:
         }
     }
 
+    // A late event for an erased customer (its till had not heard of the erasure yet): a sale or
+    // return is kept under the pseudonym, without the card; anything else is dropped. Never brings
+    // the customer back. False for everyone else.
+    bool apply_for_erased(const v1::Event& event, const std::string& store_id, const std::string& terminal_id,
+                          std::uint64_t sequence, std::int64_t at) {
+        const std::string* customer = nullptr;
+        switch (event.body_case()) {
+            case v1::Event::kPurchase: customer = &event.purchase().customer_id(); break;
+            case v1::Event::kSaleReturn: customer = &event.sale_return().customer_id(); break;
+            case v1::Event::kEnrollment: customer = &event.enrollment().customer_id(); break;
+            case v1::Event::kConsent: customer = &event.consent().customer_id(); break;
+            default: return false;
+        }
+        const auto pseudonym = privacy_.pseudonym(*customer);
+        if (!pseudonym) return false;
+        if (event.has_purchase()) {
+            v1::PurchaseEvent p = event.purchase();
+            p.set_customer_id(*pseudonym);
+            p.clear_loyalty_card();
+            apply_purchase(p, store_id, terminal_id, sequence, at, true);
+        } else if (event.has_sale_return()) {
+            v1::ReturnEvent r = event.sale_return();
+            r.set_customer_id(*pseudonym);
+            r.clear_loyalty_card();
+            apply_return(r, store_id, terminal_id, sequence, at, true);
+        } else {
+            conflict("erased_customer_event", store_id, terminal_id, sequence, *pseudonym,
+                     "an " + std::string(event_kind(event)) + " event for an erased customer arrived from terminal " +
+                         terminal_id + " and was dropped");
+        }
+        return true;
+    }
+
+    // `pseudonymous`: an erased customer's late sale, kept for the figures only.
     void apply_purchase(const v1::PurchaseEvent& p, const std::string& store_id, const std::string& terminal_id,
-                        std::uint64_t sequence, std::int64_t at) {
+                        std::uint64_t sequence, std::int64_t at, bool pseudonymous = false) {
         auto& insert = db_.cached(
             "INSERT OR IGNORE INTO sales (terminal_id, sale_id, store_id, customer_id, sold_at, currency, subtotal, "
             "discount_total, total, points_earned, points_redeemed) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
@@ -1001,6 +1040,7 @@ private:
                 redeem_code(line.coupon_code(), line.offer_id(), p, store_id, terminal_id, sequence, at);
             }
         }
+        if (pseudonymous) return;
         if (!p.customer_id().empty() && (p.points().earned() != 0 || p.points().redeemed() != 0)) {
             if (!ensure_customer(p.customer_id(), p.loyalty_card(), at)) return;
             if (p.points().earned() != 0)
@@ -1017,7 +1057,7 @@ private:
     }
 
     void apply_return(const v1::ReturnEvent& r, const std::string& store_id, const std::string& terminal_id,
-                      std::uint64_t sequence, std::int64_t at) {
+                      std::uint64_t sequence, std::int64_t at, bool pseudonymous = false) {
         db_.cached(
                "INSERT OR IGNORE INTO returns (terminal_id, return_id, store_id, original_sale_id, customer_id, "
                "returned_at, refund_total, points_reversed, points_given_back, original_terminal_id) "
@@ -1035,7 +1075,7 @@ private:
                           back.refund().minor_units())
                 .run();
         }
-        if (r.customer_id().empty()) return;
+        if (pseudonymous || r.customer_id().empty()) return;
         if (!ensure_customer(r.customer_id(), r.loyalty_card(), at)) return;
         if (r.points_reversed() != 0)
             ledger(r.customer_id(), -r.points_reversed(), "reversed: return " + r.return_id(), store_id, terminal_id,
@@ -1267,6 +1307,21 @@ private:
 
     Report report(const ReportRequest& request) override { return run_report(db_, request); }
 
+    std::optional<std::string> export_customer(const std::string& customer_id) override {
+        const auto c = customer(customer_id);
+        if (!c) return std::nullopt;
+        std::string json;
+        (void)google::protobuf::util::MessageToJsonString(*c, &json);
+        return privacy_.export_json(customer_id, json);
+    }
+
+    std::optional<Erasure> erase_customer(const std::string& customer_id) override {
+        std::optional<Erasure> erasure;
+        write_group(
+            [&] { erasure = privacy_.erase(customer_id, to_unix_ms(Clock::now()), [this] { return bump(); }); });
+        return erasure;
+    }
+
     bool profiling(const std::string& customer_id) {
         auto& read = db_.cached("SELECT profiling FROM customers WHERE customer_id = ?");
         read.bind(1, customer_id);
@@ -1277,6 +1332,7 @@ private:
 
     sqlite::Database db_;
     Profiles profiles_;
+    Privacy privacy_{db_, profiles_};
     std::optional<std::int64_t> pending_version_;
 };
 

@@ -185,6 +185,13 @@ struct Profile {
     std::int64_t average_basket() const { return visits > 0 ? (spend + refunds) / visits : 0; }
 };
 
+struct Erasure {
+    std::string pseudonym;  // what the history is kept under
+    std::size_t sales = 0;
+    std::size_t returns = 0;
+    bool already = false;  // erased before: nothing done
+};
+
 struct ProfileRefresh {
     std::size_t profiles = 0;       // scored against the new quintile edges
     std::size_t tiers_changed = 0;  // customers whose tier moved (sent down to the tills)
@@ -242,6 +249,13 @@ public:
     virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) = 0;
     // Nothing for a customer without profiling consent.
     virtual std::optional<Profile> profile(const std::string& customer_id) = 0;
+
+    // ---- privacy (docs/head-office.md) -------------------------------------------------------------
+    // Everything held about one customer, as JSON; nothing for an unknown or erased customer.
+    virtual std::optional<std::string> export_customer(const std::string& customer_id) = 0;
+    // Deletes the customer's personal data, pseudonymises their history, tells the tills. Nothing
+    // for an unknown customer.
+    virtual std::optional<Erasure> erase_customer(const std::string& customer_id) = 0;
 
     // ---- reports ----------------------------------------------------------------------------------
     virtual Report report(const ReportRequest& request) = 0;
