@@ -341,6 +341,16 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     report_options(report_products_cmd);
+    double min_lift = 1.0;
+    auto* report_together_cmd =
+        report_cmd->add_subcommand("bought-together", "products bought together: support, confidence, lift");
+    report_together_cmd->add_option("--top", report_request.limit, "how many rules")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    report_together_cmd->add_option("--min-lift", min_lift, "leave out weaker rules")->capture_default_str();
+    report_together_cmd->add_option("--format", report_format_name, "table, csv or json")
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
     std::string customers_by = "segment";
     auto* report_customers_cmd = report_cmd->add_subcommand("customers", "customers by segment or tier");
     report_customers_cmd->add_option("--by", customers_by, "segment or tier")
@@ -423,6 +433,24 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*summary_cmd) return report_summary(*storage);
+        if (*report_together_cmd) {
+            Report report;
+            report.columns = {{"if_bought", Report::Kind::text},      {"then_bought", Report::Kind::text},
+                              {"baskets", Report::Kind::count},       {"support_pct", Report::Kind::text},
+                              {"confidence_pct", Report::Kind::text}, {"lift", Report::Kind::text}};
+            char buffer[32];
+            auto fixed = [&](double v, const char* format) {
+                std::snprintf(buffer, sizeof buffer, format, v);
+                return std::string(buffer);
+            };
+            for (const auto& r : storage->bought_together(report_request.limit, min_lift)) {
+                report.rows.push_back({r.x, r.y, std::to_string(r.baskets_xy), fixed(100 * r.support, "%.2f"),
+                                       fixed(100 * r.confidence, "%.1f"), fixed(r.lift, "%.2f")});
+            }
+            std::printf("%s",
+                        render_report(report, report_format(report_format_name).value_or(ReportFormat::table)).c_str());
+            return 0;
+        }
         if (*report_sales_cmd || *report_products_cmd || *report_customers_cmd) {
             if (*report_sales_cmd) {
                 report_request.kind = report_by == "day"          ? ReportKind::sales_by_day
@@ -494,8 +522,10 @@ int main(int argc, char** argv) {
         }
         if (*profiles_refresh_cmd) {
             const auto done = storage->refresh_profiles(Clock::now(), config->tiers);
-            std::printf("%zu profile(s) scored, %zu tier(s) changed; catalog version %llu\n", done.profiles,
-                        done.tiers_changed, static_cast<unsigned long long>(storage->catalog_version()));
+            std::printf(
+                "%zu profile(s) scored, %zu tier(s) changed, %zu bought-together rule(s); catalog version %llu\n",
+                done.profiles, done.tiers_changed, done.rules,
+                static_cast<unsigned long long>(storage->catalog_version()));
             return 0;
         }
     } catch (const std::exception& e) {

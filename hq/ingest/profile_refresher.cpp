@@ -35,7 +35,8 @@ void ProfileRefresher::run(std::chrono::seconds first_after) {
         try {
             const ProfileRefresh done = storage_->refresh_profiles(Clock::now(), tiers_);
             spdlog::info(
-                "profiles: {} scored, {} tier(s) changed in {} ms", done.profiles, done.tiers_changed,
+                "profiles: {} scored, {} tier(s) changed, {} bought-together rule(s) in {} ms", done.profiles,
+                done.tiers_changed, done.rules,
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                     .count());
         } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
+#include "hq/storage/affinity.hpp"
 #include "hq/storage/privacy.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/reports.hpp"
@@ -235,12 +236,13 @@ constexpr std::string_view k_v2_schema = R"sql(
 INSERT INTO meta (key, value) SELECT 'applied_through', coalesce(max(id), 0) FROM events;
 )sql";
 
-const std::array<sqlite::Migration, 4>& migrations() {
-    static const std::array<sqlite::Migration, 4> list{{
+const std::array<sqlite::Migration, 5>& migrations() {
+    static const std::array<sqlite::Migration, 5> list{{
         {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
         {2, "events applied behind the journal", k_v2_schema},
         {3, "customer profiles", Profiles::schema()},
         {4, "erased customers", Privacy::schema()},
+        {5, "bought-together rules", Affinities::schema()},
     }};
     return list;
 }
@@ -1284,7 +1286,17 @@ private:
         return c;
     }
 
-    ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) override {
+    std::vector<Rule> bought_together(std::size_t limit, double min_lift) override {
+        return affinities_.rules(limit, min_lift);
+    }
+
+    std::vector<std::string> likely_to_buy(const std::string& gtin, double min_lift,
+                                           Clock::time_point not_since) override {
+        return affinities_.likely_to_buy(gtin, min_lift, to_unix_ms(not_since));
+    }
+
+    ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers,
+                                    const AffinityOptions& affinity) override {
         // Short transactions, so a serving head office's writer is never held up for long.
         constexpr std::size_t k_chunk = 2000;
         const std::int64_t now_ms = to_unix_ms(now);
@@ -1305,6 +1317,8 @@ private:
             });
         }
         result.tiers_changed = changes.size();
+        result.rules =
+            affinities_.refresh(now_ms, affinity, [this](const std::function<void()>& work) { write_group(work); });
         return result;
     }
 
@@ -1338,6 +1352,7 @@ private:
     sqlite::Database db_;
     Profiles profiles_;
     Privacy privacy_{db_, profiles_};
+    Affinities affinities_{db_};
     std::optional<std::int64_t> pending_version_;
 };
 

@@ -195,6 +195,20 @@ struct Erasure {
 struct ProfileRefresh {
     std::size_t profiles = 0;       // scored against the new quintile edges
     std::size_t tiers_changed = 0;  // customers whose tier moved (sent down to the tills)
+    std::size_t rules = 0;          // bought-together rules
+};
+
+struct AffinityOptions {
+    int window_days = 90;               // baskets counted
+    std::int64_t min_pair_baskets = 5;  // a pair rarer than this makes no rule
+};
+
+// X -> Y: of the baskets holding X, the share that held Y too (confidence), against Y's share of
+// all baskets (lift).
+struct Rule {
+    std::string x, y;
+    std::int64_t baskets_xy = 0;
+    double support = 0, confidence = 0, lift = 0;
 };
 
 class Storage {
@@ -246,7 +260,14 @@ public:
     // The periodic job: RFM quintile edges and every profile's scores, segment and churn ratio; every
     // customer's tier from the last 365 days' spend. In short transactions of 2,000 customers, so it
     // can run beside a serving head office (another connection or process).
-    virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers) = 0;
+    virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers,
+                                            const AffinityOptions& affinity = {}) = 0;
+    // Bought-together rules of the last refresh, strongest lift first.
+    virtual std::vector<Rule> bought_together(std::size_t limit, double min_lift) = 0;
+    // Profiled customers likely to buy `gtin`: they bought a product X with X -> gtin at min_lift
+    // or more, and not gtin itself since `not_since`.
+    virtual std::vector<std::string> likely_to_buy(const std::string& gtin, double min_lift,
+                                                   Clock::time_point not_since) = 0;
     // Nothing for a customer without profiling consent.
     virtual std::optional<Profile> profile(const std::string& customer_id) = 0;
 
