@@ -381,6 +381,15 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     generate_cmd->add_option("--customers", synth.customers)->check(CLI::Range(0, 10'000'000))->capture_default_str();
     generate_cmd->add_option("--days", synth.days, "ending today")->check(CLI::Range(1, 3660))->capture_default_str();
+    int alert_days = 7;
+    auto* alerts_cmd =
+        app.add_subcommand("alerts", "fraud signals: busy cards, impossible travel, returns over purchases");
+    alerts_cmd->add_option("--days", alert_days, "look back this many days")
+        ->check(CLI::Range(1, 3660))
+        ->capture_default_str();
+    alerts_cmd->add_option("--format", report_format_name, "table, csv or json")
+        ->check(CLI::IsMember({"table", "csv", "json"}))
+        ->capture_default_str();
     auto* profiles_cmd = app.add_subcommand("profiles", "customer profiles");
     profiles_cmd->require_subcommand(1);
     auto* profiles_refresh_cmd =
@@ -433,6 +442,21 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*summary_cmd) return report_summary(*storage);
+        if (*alerts_cmd) {
+            const auto now = Clock::now();
+            Report report;
+            report.columns = {{"kind", Report::Kind::text},
+                              {"customer", Report::Kind::text},
+                              {"at", Report::Kind::text},
+                              {"what", Report::Kind::text}};
+            for (const auto& a : storage->alerts(config->alerts, now - std::chrono::days{alert_days}, now)) {
+                report.rows.push_back(
+                    {a.kind, a.customer_id, when(Clock::time_point{std::chrono::milliseconds{a.at_ms}}), a.detail});
+            }
+            std::printf("%s",
+                        render_report(report, report_format(report_format_name).value_or(ReportFormat::table)).c_str());
+            return 0;
+        }
         if (*report_together_cmd) {
             Report report;
             report.columns = {{"if_bought", Report::Kind::text},      {"then_bought", Report::Kind::text},

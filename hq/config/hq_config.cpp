@@ -61,6 +61,30 @@ HqConfigResult load_hq_config(const std::filesystem::path& file) {
         }
         r.finish();
     }
+    if (const toml::table* alerts = root.table("alerts", false)) {
+        TomlReader r(*alerts, "alerts", diag);
+        if (auto v = r.integer("max_sales_per_day", 1, 1000, false)) config.alerts.max_sales_per_day = *v;
+        if (auto v = r.number("max_kmh", 1, 2000, false)) config.alerts.max_kmh = *v;
+        if (auto v = r.number("min_km", 0, 20000, false)) config.alerts.min_km = *v;
+        r.finish();
+    }
+    if (const toml::array* stores = root.array("stores", false)) {
+        for (std::size_t i = 0; i < stores->size(); ++i) {
+            const toml::node& node = *stores->get(i);
+            const std::string key = "stores[" + std::to_string(i + 1) + "]";
+            if (!node.is_table()) {
+                diag.error(node.source(), key, "must be a table ([[stores]])");
+                continue;
+            }
+            TomlReader store(*node.as_table(), key, diag);
+            const auto id = store.string("id");
+            const auto latitude = store.number("latitude", -90, 90);
+            const auto longitude = store.number("longitude", -180, 180);
+            if (id && config.alerts.stores.contains(*id)) store.error("id", "store " + *id + " is listed twice");
+            if (id && latitude && longitude) config.alerts.stores[*id] = StoreLocation{*latitude, *longitude};
+            store.finish();
+        }
+    }
     root.finish();
     if (result.errors.empty()) result.config = std::move(config);
     return result;

@@ -26,6 +26,8 @@ struct HqConfig {
     // units) from which a customer is silver, gold, platinum.
     std::chrono::minutes profile_refresh{60};
     TierThresholds tiers;
+    // [alerts] and [[stores]] (their locations, for impossible travel).
+    AlertOptions alerts;
     std::filesystem::path source;
 };
 

@@ -12,6 +12,7 @@
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
 #include "hq/storage/affinity.hpp"
+#include "hq/storage/alerts.hpp"
 #include "hq/storage/privacy.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/reports.hpp"
@@ -1325,6 +1326,10 @@ private:
     std::optional<Profile> profile(const std::string& customer_id) override { return profiles_.find(customer_id); }
 
     Report report(const ReportRequest& request) override { return run_report(db_, request); }
+
+    std::vector<Alert> alerts(const AlertOptions& options, Clock::time_point from, Clock::time_point to) override {
+        return find_alerts(db_, options, to_unix_ms(from), to_unix_ms(to));
+    }
 
     std::optional<std::string> export_customer(const std::string& customer_id) override {
         const auto c = customer(customer_id);

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -198,6 +199,24 @@ struct ProfileRefresh {
     std::size_t rules = 0;          // bought-together rules
 };
 
+struct StoreLocation {
+    double latitude = 0, longitude = 0;  // degrees
+};
+
+struct AlertOptions {
+    std::int64_t max_sales_per_day = 6;
+    double max_kmh = 120;  // faster between two stores is impossible travel
+    double min_km = 20;    // nearer stores never count
+    std::map<std::string, StoreLocation> stores;
+};
+
+struct Alert {
+    std::string kind;  // busy_card, impossible_travel, returns_exceed
+    std::string customer_id;
+    std::int64_t at_ms = 0;
+    std::string detail;
+};
+
 struct AffinityOptions {
     int window_days = 90;               // baskets counted
     std::int64_t min_pair_baskets = 5;  // a pair rarer than this makes no rule
@@ -280,6 +299,8 @@ public:
 
     // ---- reports ----------------------------------------------------------------------------------
     virtual Report report(const ReportRequest& request) = 0;
+    // Fraud signals among the sales and returns between `from` and `to` (docs/head-office.md).
+    virtual std::vector<Alert> alerts(const AlertOptions& options, Clock::time_point from, Clock::time_point to) = 0;
 };
 
 // Opens (creating and migrating) head office's SQLite database. Throws StorageError.

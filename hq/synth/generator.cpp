@@ -126,8 +126,10 @@ public:
         for (std::size_t c = 0; c < chain_.customers.size(); ++c)
             visits_of(c);
         sales_without_card();
+        if (options_.fraud) misbehave_before_numbering();
         number_and_store();
         returns();
+        if (options_.fraud) returns_of_others();
         number_and_store();
         return std::move(chain_);
     }
@@ -143,6 +145,7 @@ private:
             std::snprintf(id, sizeof id, "S%04d", (s + 1) % 10'000);
             const std::string store = id;
             chain_.stores.push_back(store);
+            chain_.locations.push_back(StoreLocation{52.0 + 0.5 * s, 5.0});
             auto& tills = chain_.terminals.emplace_back();
             for (int t = 0; t < options_.terminals_per_store; ++t)
                 tills.push_back(store + "-T" + (t + 1 < 10 ? "0" : "") + std::to_string(t + 1));
@@ -326,6 +329,61 @@ private:
                     add(during_opening(day), store, pick(options_.terminals_per_store), std::move(e));
                 }
             }
+        }
+    }
+
+    v1::Event card_sale(const Customer& c, const Habits& h) {
+        v1::Event e;
+        *e.mutable_purchase() = basket(&h, h.mean_lines);
+        e.mutable_purchase()->set_loyalty_card(c.loyalty_card);
+        e.mutable_purchase()->set_customer_id(c.customer_id);
+        e.mutable_purchase()->mutable_points()->set_earned(e.purchase().total().minor_units() / 100);
+        return e;
+    }
+
+    // The first two customers misbehave halfway through (see Options::fraud).
+    void misbehave_before_numbering() {
+        if (chain_.customers.size() < 3) return;
+        const double half = options_.days / 2.0;
+        const Customer& busy = chain_.customers[0];
+        const Seconds morning = during_opening(std::floor(half));
+        for (int i = 0; i < 8; ++i)
+            add(morning + 600 * i, busy.habits.home_store, 0, card_sale(busy, busy.habits));
+        const Customer& traveller = chain_.customers[1];
+        const Seconds noon = during_opening(std::floor(half) + 1);
+        add(noon, 0, 0, card_sale(traveller, traveller.habits));
+        add(noon + 900, options_.stores - 1, 0, card_sale(traveller, traveller.habits));
+    }
+
+    // The third customer returns whole sales made without a card, with their own card, until they
+    // have been refunded more than they ever bought.
+    void returns_of_others() {
+        if (chain_.customers.size() < 3) return;
+        const Customer& returner = chain_.customers[2];
+        std::int64_t bought = 0, refunded = 0;
+        for (const Pending& p : pending_)
+            if (p.event.has_purchase() && p.event.purchase().customer_id() == returner.customer_id)
+                bought += p.event.purchase().total().minor_units();
+        const std::size_t sales = pending_.size();
+        for (std::size_t i = 0; i < sales && refunded <= bought; ++i) {
+            const v1::Event& sale = pending_[i].event;
+            if (!sale.has_purchase() || !sale.purchase().customer_id().empty()) continue;
+            if (pending_[i].at < start() + static_cast<Seconds>(options_.days / 2) * 86400) continue;
+            v1::Event e;
+            auto& r = *e.mutable_sale_return();
+            r.set_original_sale_id(sale.purchase().sale_id());
+            r.set_original_terminal_id(sale.header().terminal_id());
+            r.set_loyalty_card(returner.loyalty_card);
+            r.set_customer_id(returner.customer_id);
+            for (const auto& line : sale.purchase().lines()) {
+                auto& back = *r.add_lines();
+                back.set_original_line_no(line.line_no());
+                *back.mutable_quantity() = line.quantity();
+                *back.mutable_refund() = line.line_total();
+            }
+            *r.mutable_refund_total() = sale.purchase().total();
+            refunded += sale.purchase().total().minor_units();
+            add(pending_[i].at + 3600, pending_[i].store, pending_[i].terminal, std::move(e));
         }
     }
 

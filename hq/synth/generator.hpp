@@ -31,6 +31,10 @@ struct Options {
     double profiling_consent_share = 0.85;
     double return_share = 0.02;  // share of card sales partly returned a few days later
     std::string currency = "EUR";
+    // Three customers misbehave halfway through (for fraud signals): the first customer's card is
+    // used for 8 sales in one day, the second buys at the first and the last store 15 minutes
+    // apart, the third returns whole sales made without a card until refunded more than they bought.
+    bool fraud = false;
 };
 
 struct Product {
@@ -59,6 +63,7 @@ struct Customer {
 
 struct Chain {
     std::vector<std::string> stores;                  // store ids
+    std::vector<StoreLocation> locations;             // per store: ~55 km apart in a line
     std::vector<std::vector<std::string>> terminals;  // per store
     std::vector<std::string> departments;
     std::vector<Product> products;

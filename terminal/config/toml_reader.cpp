@@ -1,6 +1,7 @@
 #include "terminal/config/toml_reader.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -131,6 +132,24 @@ std::optional<std::int64_t> TomlReader::integer(std::string_view key, std::int64
     if (value < min || value > max) {
         error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
                        std::to_string(value));
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<double> TomlReader::number(std::string_view key, double min, double max, bool required) {
+    const toml::node* node = lookup(key, required);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_number()) {
+        error(key, "must be a number, got " + std::string{type_name(node->type())});
+        return std::nullopt;
+    }
+    const double value =
+        node->is_integer() ? static_cast<double>(node->as_integer()->get()) : node->as_floating_point()->get();
+    if (!(value >= min && value <= max)) {
+        char text[96];
+        std::snprintf(text, sizeof text, "must be between %g and %g, got %g", min, max, value);
+        error(key, text);
         return std::nullopt;
     }
     return value;

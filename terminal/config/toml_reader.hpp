@@ -40,6 +40,8 @@ public:
     std::optional<std::string> string(std::string_view key, bool required = true);
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max, bool required = true);
     std::optional<bool> boolean(std::string_view key, bool required = true);
+    // An integer or a floating-point number.
+    std::optional<double> number(std::string_view key, double min, double max, bool required = true);
     // A string that must be one of `choices`.
     std::optional<std::string> choice(std::string_view key, std::initializer_list<std::string_view> choices,
                                       bool required = true);

@@ -22,6 +22,10 @@ TEST_CASE("the shipped head-office example loads with what it says") {
     CHECK(result.config->tiers.silver == 50'000);
     CHECK(result.config->tiers.gold == 150'000);
     CHECK(result.config->tiers.platinum == 400'000);
+    CHECK(result.config->alerts.max_sales_per_day == 6);
+    CHECK(result.config->alerts.max_kmh == 120);
+    REQUIRE(result.config->alerts.stores.size() == 2);
+    CHECK(result.config->alerts.stores.at("S0002").latitude == Approx(52.0907));
 }
 
 TEST_CASE("a broken head-office configuration names each problem with file, line and key") {
@@ -36,6 +40,10 @@ certfile = "server.pem"
 refresh_minutes = 0
 silver = 900
 gold = 500
+[[stores]]
+id = "S0001"
+latitude = 95
+longitude = "east"
 )");
     const auto result = hq::load_hq_config(dir / "hq.toml");
     CHECK_FALSE(result.config);
@@ -48,6 +56,8 @@ gold = 500
     CHECK_THAT(all, Catch::Contains("hq.toml:6: tls.certfile: unknown key"));
     CHECK_THAT(all, Catch::Contains("hq.toml:8: profiles.refresh_minutes: must be between 1 and 10080, got 0"));
     CHECK_THAT(all, Catch::Contains("profiles.gold: tier thresholds must rise"));
+    CHECK_THAT(all, Catch::Contains("stores[1].latitude: must be between -90 and 90, got 95"));
+    CHECK_THAT(all, Catch::Contains("stores[1].longitude: must be a number, got a string"));
 }
 
 TEST_CASE("head office's [profiles] section is optional, with the documented defaults") {
