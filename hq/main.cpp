@@ -381,6 +381,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     generate_cmd->add_option("--customers", synth.customers)->check(CLI::Range(0, 10'000'000))->capture_default_str();
     generate_cmd->add_option("--days", synth.days, "ending today")->check(CLI::Range(1, 3660))->capture_default_str();
+    generate_cmd->add_flag("--fraud", synth.fraud,
+                           "three customers misbehave: a busy card, impossible travel, returns over purchases");
     int alert_days = 7;
     auto* alerts_cmd =
         app.add_subcommand("alerts", "fraud signals: busy cards, impossible travel, returns over purchases");

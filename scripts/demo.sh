@@ -184,4 +184,21 @@ pids=()
 tail -n 1 hq.log
 tail -n 1 S0001/loyaltyd.log
 tail -n 1 S0002/loyaltyd.log
+say "13. What head office learns from a whole chain: 1,000 generated shoppers over six weeks (a separate database)"
+note "profiles (consenting shoppers only), segments, products bought together, fraud signals, erasure"
+sed -e 's|^database = .*|database = "chain-data/hq.db"|' hq.toml > chain.toml
+for n in 1 2 3 4; do  # 22 km apart, north to south
+  printf '[[stores]]\nid = "S000%s"\nlatitude = 52.%s\nlongitude = 5.0\n' "$n" "$(( 2 * n ))" >> chain.toml
+done
+chain() { run loyalty-hq --config "$work/chain.toml" "$@"; }
+chain generate --seed 42 --customers 1000 --days 42 --fraud
+chain profiles refresh
+chain report sales --by department
+chain report customers --by segment
+chain report bought-together --top 4
+chain customer profile S0001-T01-SYNTH-C000001
+chain alerts --days 42
+chain customer erase S0001-T01-SYNTH-C000001
+chain report sales --by store --format csv
+
 say "Done. Tests: bash scripts/test.sh"
