@@ -104,30 +104,38 @@ int serve(const HqConfig& config) {
     return 0;
 }
 
-int terminals(Storage& storage) {
-    Table table(
-        {"Store", "Terminal", "Link", "Last contact", "Held through", "Backlog", "Events", "Catalog", "Version"});
+// The fleet: in a table the last contact reads "12 s ago"; in CSV and JSON it is a time.
+int terminals(Storage& storage, ReportFormat format) {
+    using Kind = Report::Kind;
+    Report report;
+    report.columns = {{"store", Kind::text},        {"terminal", Kind::text},      {"link", Kind::text},
+                      {"last_contact", Kind::text}, {"held_through", Kind::count}, {"backlog", Kind::count},
+                      {"events", Kind::count},      {"catalog", Kind::count},      {"version", Kind::text}};
     for (const auto& t : storage.terminals()) {
-        table.add({t.store_id, t.terminal_id, t.connected ? "connected" : "offline", ago(t.last_contact),
-                   std::to_string(t.stored_through), std::to_string(t.backlog), std::to_string(t.events),
-                   std::to_string(t.catalog_version), t.software_version});
+        report.rows.push_back({t.store_id, t.terminal_id, t.connected ? "connected" : "offline",
+                               format == ReportFormat::table ? ago(t.last_contact) : when(t.last_contact),
+                               std::to_string(t.stored_through), std::to_string(t.backlog), std::to_string(t.events),
+                               std::to_string(t.catalog_version), t.software_version});
     }
-    std::printf("%s", table.render().c_str());
+    std::printf("%s", render_report(report, format).c_str());
     return 0;
 }
 
-int conflicts(Storage& storage) {
-    const auto rows = storage.conflicts();
-    if (rows.empty()) {
+int conflicts(Storage& storage, ReportFormat format) {
+    using Kind = Report::Kind;
+    Report report;
+    report.columns = {{"id", Kind::count},      {"detected", Kind::text},     {"kind", Kind::text},
+                      {"store", Kind::text},    {"terminal", Kind::text},     {"event", Kind::count},
+                      {"customer", Kind::text}, {"what_happened", Kind::text}};
+    for (const auto& c : storage.conflicts()) {
+        report.rows.push_back({std::to_string(c.id), when(c.detected_at), c.kind, c.store_id, c.terminal_id,
+                               std::to_string(c.sequence), c.customer_id, c.detail});
+    }
+    if (report.rows.empty() && format == ReportFormat::table) {
         std::printf("No conflicts.\n");
         return 0;
     }
-    Table table({"#", "Detected", "Kind", "Store", "Terminal", "Event", "Customer", "What happened"});
-    for (const auto& c : rows) {
-        table.add({std::to_string(c.id), when(c.detected_at), c.kind, c.store_id, c.terminal_id,
-                   c.sequence == 0 ? "" : std::to_string(c.sequence), c.customer_id, c.detail});
-    }
-    std::printf("%s", table.render().c_str());
+    std::printf("%s", render_report(report, format).c_str());
     return 0;
 }
 
@@ -293,11 +301,19 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error or critical")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical"}));
     app.require_subcommand(1);
+    std::string report_format_name = "table";
+    auto add_format = [&](CLI::App* cmd) {
+        cmd->add_option("--format", report_format_name, "table, csv or json")
+            ->check(CLI::IsMember({"table", "csv", "json"}))
+            ->capture_default_str();
+    };
     auto* serve_cmd = app.add_subcommand("serve", "accept terminals over mutual TLS: store their events, send offers");
     auto* check_cmd = app.add_subcommand("check-config", "validate the configuration file, then exit");
     auto* terminals_cmd = app.add_subcommand("terminals", "every terminal: link, last contact, backlog, versions");
     auto* conflicts_cmd =
         app.add_subcommand("conflicts", "what offline tills could not prevent: reused coupons, negative balances");
+    add_format(terminals_cmd);
+    add_format(conflicts_cmd);
     auto* offer_cmd = app.add_subcommand("offer", "offers sent to every till");
     offer_cmd->require_subcommand(1);
     std::string offer_file;
@@ -322,8 +338,13 @@ int main(int argc, char** argv) {
     auto* report_cmd = app.add_subcommand("report", "reports");
     report_cmd->require_subcommand(1);
     auto* summary_cmd = report_cmd->add_subcommand("summary", "sales per store, offers redeemed, customers");
+    auto* report_fleet_cmd =
+        report_cmd->add_subcommand("fleet", "every terminal: link, last contact, backlog, versions");
+    add_format(report_fleet_cmd);
+    auto* report_conflicts_cmd = report_cmd->add_subcommand("conflicts", "what offline tills could not prevent");
+    add_format(report_conflicts_cmd);
     ReportRequest report_request;
-    std::string report_by = "store", report_from, report_to, report_format_name = "table";
+    std::string report_by = "store", report_from, report_to;
     auto report_options = [&](CLI::App* cmd) {
         cmd->add_option("--from", report_from, "first day, YYYY-MM-DD (UTC)");
         cmd->add_option("--to", report_to, "last day, YYYY-MM-DD (UTC), included");
@@ -414,8 +435,9 @@ int main(int argc, char** argv) {
     try {
         if (*serve_cmd) return serve(*config);
         auto storage = open_sqlite_storage(config->database);
-        if (*terminals_cmd) return terminals(*storage);
-        if (*conflicts_cmd) return conflicts(*storage);
+        const auto output = report_format(report_format_name).value_or(ReportFormat::table);
+        if (*terminals_cmd || *report_fleet_cmd) return terminals(*storage, output);
+        if (*conflicts_cmd || *report_conflicts_cmd) return conflicts(*storage, output);
         if (*offer_add_cmd) return offer_add(*storage, *config, offer_file);
         if (*offer_list_cmd) return offer_list(*storage, list_all);
         if (*offer_retire_cmd) {
