@@ -4,17 +4,12 @@
 #include <cstdio>
 #include <map>
 
+#include "terminal/lane/money.hpp"
+
 namespace loyalty::hq {
 namespace {
 
 constexpr double k_earth_km = 6371.0;
-
-std::string amount(std::int64_t minor) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%s%lld.%02lld", minor < 0 ? "-" : "",
-                  static_cast<long long>(std::llabs(minor) / 100), static_cast<long long>(std::llabs(minor) % 100));
-    return text;
-}
 
 }  // namespace
 
@@ -90,7 +85,8 @@ std::vector<Alert> find_alerts(sqlite::Database& db, const AlertOptions& options
             const std::int64_t spent = by[customer].first;
             if (refunds > spent) {
                 alerts.push_back({"returns_exceed", customer, refunded.column_int64(2),
-                                  "refunded " + amount(refunds) + " against " + amount(spent) + " bought"});
+                                  "refunded " + terminal::format_amount(refunds, 2) + " against " +
+                                      terminal::format_amount(spent, 2) + " bought"});
             }
         }
     }

@@ -6,6 +6,8 @@
 #include <random>
 #include <tuple>
 
+#include "terminal/card/check_digits.hpp"
+
 namespace loyalty::hq::synth {
 namespace {
 
@@ -73,25 +75,13 @@ const char* const k_given[] = {"Anna",   "Ben",   "Carla", "David", "Eva",  "Fin
 const char* const k_family[] = {"de Vries", "Jansen", "Bakker", "Visser",   "Smit",   "Meijer",  "Mulder",
                                 "Bos",      "Vos",    "Peters", "Hendriks", "Dekker", "Brouwer", "Schouten"};
 
-// GS1 check digit of the first 12 digits.
-std::string with_gtin_check(const std::string& digits) {
-    int sum = 0;
-    for (std::size_t i = 0; i < digits.size(); ++i)
-        sum += (digits[i] - '0') * (i % 2 == 0 ? 1 : 3);
-    return digits + static_cast<char>('0' + (10 - sum % 10) % 10);
+// The number with its check digit appended (GS1 for product codes, Luhn for cards).
+std::string with_gs1_check(const std::string& digits) {
+    return digits + static_cast<char>('0' + terminal::card::gs1_check_digit(digits));
 }
 
-// Luhn check digit appended.
 std::string with_luhn(const std::string& digits) {
-    int sum = 0;
-    bool double_it = true;  // the rightmost payload digit is doubled
-    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-        int d = *it - '0';
-        if (double_it) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-        sum += d;
-        double_it = !double_it;
-    }
-    return digits + static_cast<char>('0' + (10 - sum % 10) % 10);
+    return digits + static_cast<char>('0' + terminal::card::luhn_check_digit(digits));
 }
 
 std::string numbered(const std::string& prefix, std::uint64_t n) {
@@ -159,7 +149,7 @@ private:
                 char digits[48];
                 std::snprintf(digits, sizeof digits, "400%02zu%02zu00000", d % 100, i % 100);
                 chain_.products.push_back(
-                    Product{with_gtin_check(digits), description, range[d].department, price, weighed});
+                    Product{with_gs1_check(digits), description, range[d].department, price, weighed});
                 by_department_[d].push_back(chain_.products.size() - 1);
             }
         }
