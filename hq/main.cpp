@@ -348,9 +348,7 @@ int main(int argc, char** argv) {
     auto report_options = [&](CLI::App* cmd) {
         cmd->add_option("--from", report_from, "first day, YYYY-MM-DD (UTC)");
         cmd->add_option("--to", report_to, "last day, YYYY-MM-DD (UTC), included");
-        cmd->add_option("--format", report_format_name, "table, csv or json")
-            ->check(CLI::IsMember({"table", "csv", "json"}))
-            ->capture_default_str();
+        add_format(cmd);
     };
     auto* report_sales_cmd = report_cmd->add_subcommand("sales", "sales, refunds and net by store, day or department");
     report_sales_cmd->add_option("--by", report_by, "store, day or department")
@@ -369,17 +367,13 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     report_together_cmd->add_option("--min-lift", min_lift, "leave out weaker rules")->capture_default_str();
-    report_together_cmd->add_option("--format", report_format_name, "table, csv or json")
-        ->check(CLI::IsMember({"table", "csv", "json"}))
-        ->capture_default_str();
+    add_format(report_together_cmd);
     std::string customers_by = "segment";
     auto* report_customers_cmd = report_cmd->add_subcommand("customers", "customers by segment or tier");
     report_customers_cmd->add_option("--by", customers_by, "segment or tier")
         ->check(CLI::IsMember({"segment", "tier"}))
         ->capture_default_str();
-    report_customers_cmd->add_option("--format", report_format_name, "table, csv or json")
-        ->check(CLI::IsMember({"table", "csv", "json"}))
-        ->capture_default_str();
+    add_format(report_customers_cmd);
     auto* customer_cmd = app.add_subcommand("customer", "customers");
     customer_cmd->require_subcommand(1);
     std::string customer_id;
@@ -410,9 +404,7 @@ int main(int argc, char** argv) {
     alerts_cmd->add_option("--days", alert_days, "look back this many days")
         ->check(CLI::Range(1, 3660))
         ->capture_default_str();
-    alerts_cmd->add_option("--format", report_format_name, "table, csv or json")
-        ->check(CLI::IsMember({"table", "csv", "json"}))
-        ->capture_default_str();
+    add_format(alerts_cmd);
     auto* profiles_cmd = app.add_subcommand("profiles", "customer profiles");
     profiles_cmd->require_subcommand(1);
     auto* profiles_refresh_cmd =
@@ -477,8 +469,7 @@ int main(int argc, char** argv) {
                 report.rows.push_back(
                     {a.kind, a.customer_id, when(Clock::time_point{std::chrono::milliseconds{a.at_ms}}), a.detail});
             }
-            std::printf("%s",
-                        render_report(report, report_format(report_format_name).value_or(ReportFormat::table)).c_str());
+            std::printf("%s", render_report(report, output).c_str());
             return 0;
         }
         if (*report_together_cmd) {
@@ -495,8 +486,7 @@ int main(int argc, char** argv) {
                 report.rows.push_back({r.x, r.y, std::to_string(r.baskets_xy), fixed(100 * r.support, "%.2f"),
                                        fixed(100 * r.confidence, "%.1f"), fixed(r.lift, "%.2f")});
             }
-            std::printf("%s",
-                        render_report(report, report_format(report_format_name).value_or(ReportFormat::table)).c_str());
+            std::printf("%s", render_report(report, output).c_str());
             return 0;
         }
         if (*report_sales_cmd || *report_products_cmd || *report_customers_cmd) {
@@ -526,8 +516,7 @@ int main(int argc, char** argv) {
                 }
                 report_request.to_ms = *day + 86'400'000;  // the whole last day
             }
-            const auto format = report_format(report_format_name).value_or(ReportFormat::table);
-            std::printf("%s", render_report(storage->report(report_request), format).c_str());
+            std::printf("%s", render_report(storage->report(report_request), output).c_str());
             return 0;
         }
         if (*customer_show_cmd) return customer_show(*storage, customer_id);
