@@ -155,6 +155,10 @@ bool Statement::column_is_text(int index) const {
     return ::sqlite3_column_type(stmt_.get(), index) == SQLITE_TEXT;
 }
 
+bool Statement::column_is_real(int index) const {
+    return ::sqlite3_column_type(stmt_.get(), index) == SQLITE_FLOAT;
+}
+
 std::optional<std::string> Statement::column_optional_text(int index) const {
     if (column_is_null(index)) return std::nullopt;
     return column_text(index);

@@ -85,6 +85,7 @@ public:
     std::string column_blob(int index) const;
     bool column_is_null(int index) const;
     bool column_is_text(int index) const;
+    bool column_is_real(int index) const;
     std::optional<std::string> column_optional_text(int index) const;
 
     std::string_view sql() const noexcept { return sql_; }

@@ -1,5 +1,6 @@
 #include "hq/storage/privacy.hpp"
 
+#include <algorithm>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
@@ -49,6 +50,8 @@ Value rows(sqlite::Statement& statement, const std::vector<std::string>& names) 
                 fields[name] = text(iso_time(statement.column_int64(column)));
             } else if (statement.column_is_text(column)) {
                 fields[name] = text(statement.column_text(column));
+            } else if (statement.column_is_real(column)) {
+                fields[name].set_number_value(statement.column_real(column));
             } else {
                 fields[name] = number(statement.column_int64(column));
             }
@@ -85,11 +88,10 @@ std::optional<std::string> Privacy::pseudonym(const std::string& customer_id) {
 
 std::optional<std::string> Privacy::export_json(const std::string& id, const std::string& customer_json) {
     if (pseudonym(id)) return std::nullopt;
+    sqlite::Transaction snapshot(db_, sqlite::Transaction::Kind::deferred);  // one consistent view
     google::protobuf::Struct out;
     auto& f = *out.mutable_fields();
-    f["exported_at"] = text(iso_time(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count()));
+    f["exported_at"] = text(iso_time(sqlite::to_unix_ms(std::chrono::system_clock::now())));
     if (!google::protobuf::util::JsonStringToMessage(customer_json, &f["customer"]).ok()) return std::nullopt;
     auto query = [&](const char* sql, const std::vector<std::string>& names) {
         auto statement = db_.prepare(sql);
@@ -146,6 +148,70 @@ std::optional<std::string> Privacy::export_json(const std::string& id, const std
     return json;
 }
 
+std::vector<std::string> Privacy::cards(const std::string& customer_id) {
+    auto& read = db_.cached("SELECT loyalty_card FROM customer_cards WHERE customer_id = ?");
+    read.bind(1, customer_id);
+    std::vector<std::string> out;
+    while (read.step())
+        out.push_back(read.column_text(0));
+    read.reset();
+    return out;
+}
+
+bool Privacy::redact(v1::Event& event, const std::string& customer_id, const std::vector<std::string>& cards,
+                     const std::string& pseudonym) {
+    auto names = [&](const std::string& id, const std::string& card) {
+        return (!id.empty() && id == customer_id) ||
+               (!card.empty() && std::find(cards.begin(), cards.end(), card) != cards.end());
+    };
+    auto rewrite = [&](auto& body) {
+        if (!names(body.customer_id(), body.loyalty_card())) return false;
+        if (!body.customer_id().empty()) body.set_customer_id(pseudonym);
+        body.clear_loyalty_card();
+        return true;
+    };
+    switch (event.body_case()) {
+        case v1::Event::kPurchase: return rewrite(*event.mutable_purchase());
+        case v1::Event::kSaleReturn: return rewrite(*event.mutable_sale_return());
+        case v1::Event::kConsent: return rewrite(*event.mutable_consent());
+        case v1::Event::kEnrollment:
+            if (!rewrite(*event.mutable_enrollment())) return false;
+            event.mutable_enrollment()->clear_contact();
+            return true;
+        default: return false;
+    }
+}
+
+std::size_t Privacy::redact_journal(const std::string& customer_id, const std::vector<std::string>& cards,
+                                    const std::string& pseudonym,
+                                    const std::function<void(const std::function<void()>&)>& write) {
+    constexpr std::int64_t k_chunk = 5000;
+    std::size_t rewritten = 0;
+    std::int64_t after = 0;
+    for (bool more = true; more;) {
+        write([&] {
+            auto& read =
+                db_.cached("SELECT id, body FROM events WHERE id > ? AND kind != 'unknown' ORDER BY id LIMIT ?");
+            read.bind_all(after, k_chunk);
+            std::vector<std::pair<std::int64_t, std::string>> changed;
+            std::int64_t seen = 0;
+            v1::Event event;
+            while (read.step()) {
+                ++seen;
+                after = read.column_int64(0);
+                if (event.ParseFromString(read.column_blob(1)) && redact(event, customer_id, cards, pseudonym))
+                    changed.emplace_back(after, event.SerializeAsString());
+            }
+            read.reset();
+            for (const auto& [id, body] : changed)
+                db_.cached("UPDATE events SET body = ? WHERE id = ?").bind_blob(1, body).bind(2, id).run();
+            rewritten += changed.size();
+            more = seen == k_chunk;
+        });
+    }
+    return rewritten;
+}
+
 std::optional<Erasure> Privacy::erase(const std::string& id, std::int64_t now_ms,
                                       const std::function<std::int64_t()>& catalog_version) {
     auto& find = db_.cached("SELECT erased_at IS NOT NULL, pseudonym FROM customers WHERE customer_id = ?");
@@ -169,6 +235,11 @@ std::optional<Erasure> Privacy::erase(const std::string& id, std::int64_t now_ms
     erasure.returns = pseudonymise("UPDATE returns SET customer_id = ? WHERE customer_id = ?");
     pseudonymise("UPDATE points_ledger SET customer_id = ? WHERE customer_id = ?");
     pseudonymise("UPDATE conflicts SET customer_id = ? WHERE customer_id = ?");
+    db_.cached("UPDATE conflicts SET detail = replace(detail, ?2, ?1) WHERE instr(detail, ?2) > 0")
+        .bind_all(erasure.pseudonym, id)
+        .run();
+    // Used codes and withdrawn assignments need no customer; the erasure's own revocation does.
+    db_.cached("UPDATE revocations SET customer_id = '' WHERE customer_id = ?").bind(1, id).run();
     for (const char* sql :
          {"DELETE FROM customer_cards WHERE customer_id = ?", "DELETE FROM consent_log WHERE customer_id = ?",
           "DELETE FROM assignments WHERE customer_id = ?"}) {

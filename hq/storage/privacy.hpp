@@ -6,14 +6,16 @@
 // the person. The customer's row stays as a tombstone (id, erased_at, pseudonym) so that a late
 // event from a till that has not heard of the erasure never brings them back: its sale is stored
 // under the pseudonym, its card is not attached, its enrollment or consent is dropped (recorded
-// as an `erased_customer_event` conflict, without personal data). The tills forget the customer
-// through the catalog (a CUSTOMER_ERASED revocation).
+// as an `erased_customer_event` conflict, without personal data). The journal (events as they
+// arrived) is rewritten the same way, the late events as they are applied. The tills forget the
+// customer through the catalog (a CUSTOMER_ERASED revocation).
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/sqlite/database.hpp"
 #include "hq/storage/profiles.hpp"
@@ -39,6 +41,20 @@ public:
 
     // The pseudonym of an erased customer; nothing for anyone else.
     std::optional<std::string> pseudonym(const std::string& customer_id);
+
+    // The customer's cards (read before erase() deletes them).
+    std::vector<std::string> cards(const std::string& customer_id);
+
+    // Rewrites the journal's stored events that name the customer (by id or by one of `cards`):
+    // the pseudonym instead of the id, no card, no contact details. Every event, in pieces of
+    // `write` transactions (a scan of the whole journal). Returns how many were rewritten.
+    std::size_t redact_journal(const std::string& customer_id, const std::vector<std::string>& cards,
+                               const std::string& pseudonym,
+                               const std::function<void(const std::function<void()>&)>& write);
+
+    // The same for one event; true when it named the customer and was changed.
+    static bool redact(v1::Event& event, const std::string& customer_id, const std::vector<std::string>& cards,
+                       const std::string& pseudonym);
 
 private:
     sqlite::Database& db_;

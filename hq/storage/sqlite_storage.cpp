@@ -428,6 +428,7 @@ public:
                 "WHERE id > (SELECT value FROM meta WHERE key = 'applied_through') ORDER BY id LIMIT ?");
             read.bind(1, static_cast<std::int64_t>(limit));
             struct Stored {
+                std::int64_t id;
                 std::string terminal_id;
                 std::string store_id;
                 std::uint64_t sequence;
@@ -439,7 +440,7 @@ public:
             std::int64_t last = 0;
             while (read.step()) {
                 last = read.column_int64(0);
-                rows.push_back({read.column_text(1), read.column_text(2),
+                rows.push_back({last, read.column_text(1), read.column_text(2),
                                 static_cast<std::uint64_t>(read.column_int64(3)), read.column_text(4) != "unknown",
                                 read.column_int64(5), read.column_blob(6)});
             }
@@ -450,7 +451,7 @@ public:
                 std::string problem;
                 try {
                     if (!event.ParseFromString(row.body)) throw StorageError("its stored body cannot be read");
-                    in_savepoint([&] { apply(event, row.store_id, row.terminal_id, row.received_at); });
+                    in_savepoint([&] { apply(event, row.id, row.store_id, row.terminal_id, row.received_at); });
                 } catch (const sqlite::Error& e) {
                     // The database's trouble (disk full, I/O) is not the event's: nothing of this
                     // chunk is kept and it is applied again later. A constraint is the event's.
@@ -929,10 +930,12 @@ private:
 
     // ---- applying one new event ------------------------------------------------------------------
 
-    void apply(const v1::Event& event, const std::string& store_id, const std::string& terminal_id, std::int64_t now) {
+    // `journal_id`: the event's row in `events`.
+    void apply(const v1::Event& event, std::int64_t journal_id, const std::string& store_id,
+               const std::string& terminal_id, std::int64_t now) {
         const std::uint64_t sequence = event.header().sequence();
         const std::int64_t at = event_time(event, now);
-        if (apply_for_erased(event, store_id, terminal_id, sequence, at)) return;
+        if (apply_for_erased(event, journal_id, store_id, terminal_id, sequence, at)) return;
         switch (event.body_case()) {
             case v1::Event::kPurchase: apply_purchase(event.purchase(), store_id, terminal_id, sequence, at); break;
             case v1::Event::kVoidSale: {
@@ -960,10 +963,10 @@ private:
     }
 
     // A late event for an erased customer (its till had not heard of the erasure yet): a sale or
-    // return is kept under the pseudonym, without the card; anything else is dropped. Never brings
-    // the customer back. False for everyone else.
-    bool apply_for_erased(const v1::Event& event, const std::string& store_id, const std::string& terminal_id,
-                          std::uint64_t sequence, std::int64_t at) {
+    // return is kept under the pseudonym, without the card; anything else is dropped; its stored body
+    // is rewritten without the person. Never brings the customer back. False for everyone else.
+    bool apply_for_erased(const v1::Event& event, std::int64_t journal_id, const std::string& store_id,
+                          const std::string& terminal_id, std::uint64_t sequence, std::int64_t at) {
         const std::string* customer = nullptr;
         switch (event.body_case()) {
             case v1::Event::kPurchase: customer = &event.purchase().customer_id(); break;
@@ -974,6 +977,12 @@ private:
         }
         const auto pseudonym = privacy_.pseudonym(*customer);
         if (!pseudonym) return false;
+        v1::Event redacted = event;
+        Privacy::redact(redacted, *customer, {}, *pseudonym);
+        db_.cached("UPDATE events SET body = ? WHERE id = ?")
+            .bind_blob(1, redacted.SerializeAsString())
+            .bind(2, journal_id)
+            .run();
         if (event.has_purchase()) {
             v1::PurchaseEvent p = event.purchase();
             p.set_customer_id(*pseudonym);
@@ -1341,8 +1350,17 @@ private:
 
     std::optional<Erasure> erase_customer(const std::string& customer_id) override {
         std::optional<Erasure> erasure;
-        write_group(
-            [&] { erasure = privacy_.erase(customer_id, to_unix_ms(Clock::now()), [this] { return bump(); }); });
+        std::vector<std::string> cards;
+        write_group([&] {
+            cards = privacy_.cards(customer_id);
+            erasure = privacy_.erase(customer_id, to_unix_ms(Clock::now()), [this] { return bump(); });
+        });
+        if (erasure && !erasure->already) {
+            // Then the journal, in pieces (a serving head office's writer waits one piece at most).
+            erasure->journal_events =
+                privacy_.redact_journal(customer_id, cards, erasure->pseudonym,
+                                        [this](const std::function<void()>& work) { write_group(work); });
+        }
         return erasure;
     }
 

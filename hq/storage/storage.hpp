@@ -190,7 +190,8 @@ struct Erasure {
     std::string pseudonym;  // what the history is kept under
     std::size_t sales = 0;
     std::size_t returns = 0;
-    bool already = false;  // erased before: nothing done
+    std::size_t journal_events = 0;  // stored events rewritten without the person's card, contact and id
+    bool already = false;            // erased before: nothing done
 };
 
 struct ProfileRefresh {

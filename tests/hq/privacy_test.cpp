@@ -58,6 +58,10 @@ TEST_CASE("export holds everything about one customer, erasure forgets them for 
     CHECK(f.at("consent_log").list_value().values_size() == 2);  // programme terms and profiling, at enrollment
     CHECK(f.at("points_ledger").list_value().values_size() == their_sales);
     CHECK(f.at("profile").list_value().values_size() == 1);
+    const auto profile = storage->profile(who.customer_id);
+    REQUIRE(profile->median_gap_days.has_value());
+    CHECK(f.at("profile").list_value().values(0).struct_value().fields().at("median_gap_days").number_value() ==
+          Approx(*profile->median_gap_days));  // a REAL stays a REAL
     CHECK(f.at("sale_lines").list_value().values_size() > 0);
 
     // A till that knows them.
@@ -141,4 +145,24 @@ TEST_CASE("export holds everything about one customer, erasure forgets them for 
     CHECK(count(db, "SELECT count(*) FROM conflicts WHERE kind = 'erased_customer_event' AND customer_id = ?",
                 erased->pseudonym) == 2);
     CHECK(count(db, "SELECT count(*) FROM conflicts WHERE detail LIKE '%' || ? || '%'", who.contact.given_name()) == 0);
+    CHECK(count(db, "SELECT count(*) FROM conflicts WHERE detail LIKE '%' || ? || '%'", who.customer_id) == 0);
+    CHECK(count(db, "SELECT count(*) FROM revocations WHERE customer_id = ? AND kind != 4", who.customer_id) == 0);
+
+    // The journal (events as the tills sent them) no longer names them either, late events included.
+    CHECK(erased->journal_events >= static_cast<std::size_t>(their_sales) + 1);  // their sales and enrollment
+    sqlite::Database check(db, sqlite::OpenMode::read_only);
+    auto bodies = check.prepare("SELECT body FROM events");
+    std::size_t events = 0, under_pseudonym = 0;
+    while (bodies.step()) {
+        v1::Event e;
+        REQUIRE(e.ParseFromString(bodies.column_blob(0)));
+        ++events;
+        const std::string text = e.DebugString();
+        CHECK(text.find(who.customer_id) == std::string::npos);
+        CHECK(text.find(who.loyalty_card) == std::string::npos);
+        CHECK(text.find(who.contact.email()) == std::string::npos);
+        under_pseudonym += text.find(erased->pseudonym) != std::string::npos ? 1 : 0;
+    }
+    CHECK(events == chain.event_count() + 3);
+    CHECK(under_pseudonym >= static_cast<std::size_t>(their_sales) + 3);
 }
