@@ -46,6 +46,7 @@ Run run(const std::filesystem::path& file, const hq::synth::Chain& chain) {
                 storage->record_hello({.store_id = chain.stores[s],
                                        .terminal_id = t,
                                        .database_id = "bench",
+                                       .id_tag = "BENCH",
                                        .software_version = "bench",
                                        .next_sequence = chain.events.count(t) ? chain.events.at(t).size() + 1 : 1,
                                        .at = hq::Clock::now()});

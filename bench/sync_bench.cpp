@@ -87,6 +87,7 @@ struct Outbox : sync::ClientStore {
     std::uint64_t acked_through() override { return acked; }
     std::uint64_t last_sequence() override { return events.size(); }
     std::string database_id() override { return "bench"; }
+    std::string id_tag() override { return "BENCH"; }
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override {
         std::vector<v1::Event> out;
         for (std::uint64_t s = after + 1; s <= events.size() && out.size() < limit; ++s)

@@ -125,6 +125,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         h->set_catalog_version(store.catalog_version());
         h->set_next_sequence(store.last_sequence() + 1);
         h->set_database_id(store.database_id());
+        h->set_id_tag(store.id_tag());
         link->send(hello, options.step_timeout);
         v1::Envelope in;
         auto first = co_await link->read(in);

@@ -39,6 +39,8 @@ public:
     virtual std::uint64_t last_sequence() = 0;
     // The local database's identity (sequences are numbered per database).
     virtual std::string database_id() = 0;
+    // The tag in the ids that database makes; a new one after restored_from_backup().
+    virtual std::string id_tag() = 0;
     // Unacknowledged events with sequence > after, in order, at most limit.
     virtual std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) = 0;
     virtual void mark_acked(std::uint64_t through) = 0;

@@ -237,13 +237,19 @@ constexpr std::string_view k_v2_schema = R"sql(
 INSERT INTO meta (key, value) SELECT 'applied_through', coalesce(max(id), 0) FROM events;
 )sql";
 
-const std::array<sqlite::Migration, 5>& migrations() {
-    static const std::array<sqlite::Migration, 5> list{{
+// A terminal told its database was restored is told again while its hello shows the old id tag.
+constexpr std::string_view k_v6_schema = R"sql(
+ALTER TABLE terminals ADD COLUMN restored_tag TEXT NOT NULL DEFAULT '';
+)sql";
+
+const std::array<sqlite::Migration, 6>& migrations() {
+    static const std::array<sqlite::Migration, 6> list{{
         {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
         {2, "events applied behind the journal", k_v2_schema},
         {3, "customer profiles", Profiles::schema()},
         {4, "erased customers", Privacy::schema()},
         {5, "bought-together rules", Affinities::schema()},
+        {6, "a restored terminal's old id tag", k_v6_schema},
     }};
     return list;
 }
@@ -293,7 +299,8 @@ public:
         return in_savepoint([&] {
             HelloResult result;
             const std::int64_t at = to_unix_ms(c.at);
-            auto& find = db_.cached("SELECT database_id, epoch, stored_through FROM terminals WHERE terminal_id = ?");
+            auto& find = db_.cached(
+                "SELECT database_id, epoch, stored_through, restored_tag FROM terminals WHERE terminal_id = ?");
             find.bind(1, c.terminal_id);
             if (!find.step()) {
                 find.reset();
@@ -306,7 +313,19 @@ public:
                 const std::string held_database = find.column_text(0);
                 const std::int64_t epoch = find.column_int64(1);
                 const std::int64_t stored = find.column_int64(2);
+                const std::string restored_tag = find.column_text(3);
                 find.reset();
+                // Told before, but the terminal still makes ids with the tag it had when restored (the
+                // Welcome was lost with the link): told again, until its hello shows a new tag.
+                if (!restored_tag.empty()) {
+                    if (c.id_tag == restored_tag) {
+                        result.database_restored = true;
+                    } else {
+                        db_.cached("UPDATE terminals SET restored_tag = '' WHERE terminal_id = ?")
+                            .bind(1, c.terminal_id)
+                            .run();
+                    }
+                }
                 const std::uint64_t terminal_holds = c.next_sequence > 0 ? c.next_sequence - 1 : 0;
                 if (!c.database_id.empty() && held_database == c.database_id &&
                     terminal_holds < static_cast<std::uint64_t>(stored)) {
@@ -321,10 +340,10 @@ public:
                     result.database_restored = true;
                     // What it saw acknowledged is held (in the old numbering): it sends from there on.
                     db_.cached(
-                           "UPDATE terminals SET epoch = ?, stored_through = ?, reported_through = 0 "
+                           "UPDATE terminals SET epoch = ?, stored_through = ?, reported_through = 0, restored_tag = ? "
                            "WHERE terminal_id = ?")
                         .bind_all(epoch + 1, static_cast<std::int64_t>(std::min(c.acked_through, terminal_holds)),
-                                  c.terminal_id)
+                                  c.id_tag, c.terminal_id)
                         .run();
                 }
                 if (!c.database_id.empty() && held_database != c.database_id) {

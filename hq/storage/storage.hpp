@@ -50,6 +50,7 @@ struct TerminalContact {
     std::string store_id;
     std::string terminal_id;
     std::string database_id;
+    std::string id_tag;  // the tag in the ids the terminal's database makes
     std::string software_version;
     std::uint64_t acked_through = 0;
     std::uint64_t next_sequence = 0;

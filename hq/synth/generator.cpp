@@ -471,6 +471,7 @@ void feed(Storage& storage, const Chain& chain, std::size_t batch_events) {
                 storage.record_hello(TerminalContact{.store_id = chain.stores[s],
                                                      .terminal_id = terminal,
                                                      .database_id = "synth",
+                                                     .id_tag = "SYNTH",
                                                      .software_version = "synth",
                                                      .acked_through = 0,
                                                      .next_sequence = held + 1,

@@ -20,6 +20,7 @@ public:
     std::uint64_t acked_through() override { return store_.acked_through(); }
     std::uint64_t last_sequence() override { return store_.last_sequence(); }
     std::string database_id() override { return store_.database_id(); }
+    std::string id_tag() override { return store_.id_tag(); }
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override;
     void mark_acked(std::uint64_t through) override { store_.mark_acked(through); }
     std::size_t reopen_after(std::uint64_t after) override { return store_.reopen_after(after); }

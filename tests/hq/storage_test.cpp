@@ -22,6 +22,7 @@ hq::TerminalContact contact(const std::string& terminal, const std::string& data
     return {.store_id = "S0042",
             .terminal_id = terminal,
             .database_id = database,
+            .id_tag = "TAG01",
             .software_version = "0.1.0",
             .acked_through = 0,
             .next_sequence = 1'000'000,  // holds more than head office: no restore
@@ -313,6 +314,10 @@ TEST_CASE("a terminal database restored from a backup: told so, sends from its a
     s->write_group([&] { result = s->record_hello(restored); });
     CHECK(result.database_restored);
     CHECK(result.stored_through == 2);
+    // The Welcome lost with the link: the terminal comes back still using its old tag, and is told again.
+    s->write_group([&] { result = s->record_hello(restored); });
+    CHECK(result.database_restored);
+    CHECK(result.stored_through == 2);
     // It sends 3 again (held already in the old numbering: the same sale), then what it made
     // since the restore: 4 under an id head office holds for another sale (made before the
     // terminal learnt of the restore), 5 under its new tag.
@@ -322,12 +327,15 @@ TEST_CASE("a terminal database restored from a backup: told so, sends from its a
     CHECK(store(*s, batch_of({again, clash, tagged})).stored_through == 5);
     CHECK(conflict_kinds(*s) == std::vector<std::string>{"database_restored", "duplicate_sale"});
     CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 6);
-    // Next time it holds what head office holds: nothing restored.
+    // Next time it holds what head office holds, with its new tag: nothing restored, and no more.
     restored.next_sequence = 6;
     restored.acked_through = 5;
+    restored.id_tag = "NEW01";
     s->write_group([&] { result = s->record_hello(restored); });
     CHECK_FALSE(result.database_restored);
     CHECK(result.stored_through == 5);
+    s->write_group([&] { result = s->record_hello(restored); });
+    CHECK_FALSE(result.database_restored);
 }
 
 TEST_CASE("catalog: offers, retirements, assignments and points rules as versioned deltas, in parts") {

@@ -32,6 +32,7 @@ struct MemoryStore : sync::ClientStore {
     std::uint64_t acked_through() override { return acked; }
     std::uint64_t last_sequence() override { return events.empty() ? 0 : events.back().header().sequence(); }
     std::string database_id() override { return "memory"; }
+    std::string id_tag() override { return "MEM" + std::to_string(restores); }
     std::vector<v1::Event> events_after(std::uint64_t after, std::size_t limit) override {
         std::vector<v1::Event> out;
         for (const auto& e : events) {
