@@ -72,6 +72,10 @@ CREATE TABLE return_lines (
 ) WITHOUT ROWID;
 )sql";
 
+std::int64_t wall_clock_ms() {
+    return sqlite::to_unix_ms(std::chrono::system_clock::now());
+}
+
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
@@ -151,7 +155,7 @@ void Profiles::purchase(const std::string& customer_id, const v1::PurchaseEvent&
 }
 
 void Profiles::basket(const std::string& customer_id, std::int64_t total, const std::vector<Line>& lines,
-                      std::int64_t at_ms) {
+                      std::int64_t at_ms, bool rescore) {
     const std::int64_t day = floor_div(at_ms, k_day_ms);
     // The newest distinct visit days, whatever order the tills' events arrive in (a till that was
     // offline sends days late): a day is put in its place, and only the oldest falls out.
@@ -208,11 +212,13 @@ void Profiles::basket(const std::string& customer_id, std::int64_t total, const 
             .bind_all(customer_id, gtin, spend, at_ms)
             .run();
     }
-    score(customer_id, at_ms);
+    if (rescore) score(customer_id, wall_clock_ms());
 }
 
-void Profiles::refund(const std::string& customer_id, std::int64_t return_row) {
-    auto& head = db_.cached("SELECT refund_total, returned_at FROM returns WHERE id = ?");
+void Profiles::refund(const std::string& customer_id, std::int64_t return_row, bool rescore) {
+    // Each part counted once (`returns.profiled`: 1 the totals, 2 the lines), whichever arrives
+    // first: the return, or the sale it takes back (its till was offline), or the profile itself.
+    auto& head = db_.cached("SELECT refund_total, returned_at, profiled FROM returns WHERE id = ?");
     head.bind(1, return_row);
     if (!head.step()) {
         head.reset();
@@ -220,21 +226,28 @@ void Profiles::refund(const std::string& customer_id, std::int64_t return_row) {
     }
     const std::int64_t total = head.column_int64(0);
     const std::int64_t at_ms = head.column_int64(1);
+    std::int64_t profiled = head.column_int64(2);
     head.reset();
-    db_.cached("UPDATE profiles SET spend = spend - ?, refunds = refunds + ? WHERE customer_id = ?")
-        .bind_all(total, total, customer_id)
-        .run();
-    if (db_.changes() == 0) return;  // nothing profiled
-    db_.cached(
-           "INSERT INTO customer_months (customer_id, month, spend, visits) VALUES (?, ?, ?, 0) "
-           "ON CONFLICT (customer_id, month) DO UPDATE SET spend = spend + excluded.spend")
-        .bind_all(customer_id, month_of(at_ms), -total)
-        .run();
-    refund_lines(customer_id, return_row);
-    score(customer_id, at_ms);
+    const std::int64_t before = profiled;
+    if ((profiled & 1) == 0) {
+        db_.cached("UPDATE profiles SET spend = spend - ?, refunds = refunds + ? WHERE customer_id = ?")
+            .bind_all(total, total, customer_id)
+            .run();
+        if (db_.changes() == 0) return;  // no profile yet: counted when there is one
+        db_.cached(
+               "INSERT INTO customer_months (customer_id, month, spend, visits) VALUES (?, ?, ?, 0) "
+               "ON CONFLICT (customer_id, month) DO UPDATE SET spend = spend + excluded.spend")
+            .bind_all(customer_id, month_of(at_ms), -total)
+            .run();
+        profiled |= 1;
+    }
+    if ((profiled & 2) == 0 && refund_lines(customer_id, return_row)) profiled |= 2;
+    if (profiled == before) return;
+    db_.cached("UPDATE returns SET profiled = ? WHERE id = ?").bind_all(profiled, return_row).run();
+    if (rescore) score(customer_id, wall_clock_ms());
 }
 
-void Profiles::refund_lines(const std::string& customer_id, std::int64_t return_row) {
+bool Profiles::refund_lines(const std::string& customer_id, std::int64_t return_row) {
     // What the returned lines were, as the original sale recorded them (nothing while the sale
     // itself has not arrived: returned_before_sale() takes them then).
     auto& lines = db_.cached(
@@ -255,6 +268,7 @@ void Profiles::refund_lines(const std::string& customer_id, std::int64_t return_
             .bind_all(line.amount, customer_id, line.gtin)
             .run();
     }
+    return !returned.empty();
 }
 
 void Profiles::returned_before_sale(const std::string& customer_id, const std::string& terminal_id,
@@ -268,7 +282,7 @@ void Profiles::returned_before_sale(const std::string& customer_id, const std::s
         rows.push_back(earlier.column_int64(0));
     earlier.reset();
     for (std::int64_t row : rows)
-        refund_lines(customer_id, row);
+        refund(customer_id, row);
 }
 
 void Profiles::rebuild(const std::string& customer_id) {
@@ -290,7 +304,7 @@ void Profiles::rebuild(const std::string& customer_id) {
         while (read_lines.step())
             lines.push_back({read_lines.column_text(0), read_lines.column_text(1), read_lines.column_int64(2)});
         read_lines.reset();
-        basket(customer_id, sale.total, lines, sale.at);
+        basket(customer_id, sale.total, lines, sale.at, false);
     }
     std::vector<std::int64_t> returns;
     auto& read_returns = db_.cached("SELECT id FROM returns WHERE customer_id = ? ORDER BY returned_at, id");
@@ -299,10 +313,12 @@ void Profiles::rebuild(const std::string& customer_id) {
         returns.push_back(read_returns.column_int64(0));
     read_returns.reset();
     for (std::int64_t row : returns)
-        refund(customer_id, row);
+        refund(customer_id, row, false);
+    score(customer_id, wall_clock_ms());
 }
 
 void Profiles::forget(const std::string& customer_id) {
+    db_.cached("UPDATE returns SET profiled = 0 WHERE customer_id = ? AND profiled != 0").bind(1, customer_id).run();
     for (const char* table : {"profiles", "customer_months", "profile_departments", "profile_products"}) {
         db_.cached(std::string("DELETE FROM ") + table + " WHERE customer_id = ?").bind(1, customer_id).run();
     }

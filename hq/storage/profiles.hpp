@@ -38,7 +38,8 @@ public:
     // Inside the apply transaction. `at_ms` is the sale's time at the till.
     void purchase(const std::string& customer_id, const v1::PurchaseEvent& p, std::int64_t at_ms);
     // The return stored as `return_row` (its lines in return_lines), for a profiled customer.
-    void refund(const std::string& customer_id, std::int64_t return_row);
+    // `rescore`: score the customer afterwards (a rebuild scores once, at its end).
+    void refund(const std::string& customer_id, std::int64_t return_row, bool rescore = true);
     // The profile built again from the customer's stored sales and returns (consent given, or the
     // customer's enrollment arrived after purchases made at other tills).
     void rebuild(const std::string& customer_id);
@@ -71,8 +72,10 @@ private:
         std::string gtin;
         std::int64_t amount = 0;  // line total, or the refund
     };
-    void basket(const std::string& customer_id, std::int64_t total, const std::vector<Line>& lines, std::int64_t at_ms);
-    void refund_lines(const std::string& customer_id, std::int64_t return_row);
+    void basket(const std::string& customer_id, std::int64_t total, const std::vector<Line>& lines, std::int64_t at_ms,
+                bool rescore = true);
+    // False while the returned sale has not arrived.
+    bool refund_lines(const std::string& customer_id, std::int64_t return_row);
     void score(const std::string& customer_id, std::int64_t now_ms);
 
     sqlite::Database& db_;

@@ -242,14 +242,22 @@ constexpr std::string_view k_v6_schema = R"sql(
 ALTER TABLE terminals ADD COLUMN restored_tag TEXT NOT NULL DEFAULT '';
 )sql";
 
-const std::array<sqlite::Migration, 6>& migrations() {
-    static const std::array<sqlite::Migration, 6> list{{
+// Which parts of a return a profile has counted (1 the totals, 2 the lines): a return that arrives
+// before its sale, or before the customer's profile, is counted when they arrive, once.
+constexpr std::string_view k_v7_schema = R"sql(
+ALTER TABLE returns ADD COLUMN profiled INTEGER NOT NULL DEFAULT 0;
+UPDATE returns SET profiled = 3 WHERE customer_id IN (SELECT customer_id FROM profiles);
+)sql";
+
+const std::array<sqlite::Migration, 7>& migrations() {
+    static const std::array<sqlite::Migration, 7> list{{
         {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
         {2, "events applied behind the journal", k_v2_schema},
         {3, "customer profiles", Profiles::schema()},
         {4, "erased customers", Privacy::schema()},
         {5, "bought-together rules", Affinities::schema()},
         {6, "a restored terminal's old id tag", k_v6_schema},
+        {7, "which parts of a return a profile counted", k_v7_schema},
     }};
     return list;
 }

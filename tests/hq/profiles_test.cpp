@@ -235,3 +235,63 @@ TEST_CASE("serve's refresher scores the profiles on its own connection, soon aft
     CHECK(fed.storage->profile(someone)->recency > 0);
     CHECK_FALSE(fed.storage->profile(someone)->segment.empty());
 }
+
+TEST_CASE("a return that arrives before its sale, and before the customer has a profile, is counted once") {
+    test::TempDir dir;
+    auto storage = hq::open_sqlite_storage(dir / "hq.db");
+    const std::string terminal = "S0001-T01";
+    storage->write_group([&] {
+        storage->record_hello({.store_id = "S0001",
+                               .terminal_id = terminal,
+                               .database_id = "db",
+                               .id_tag = "TAG01",
+                               .software_version = "test",
+                               .acked_through = 0,
+                               .next_sequence = 4,
+                               .catalog_version = 0,
+                               .at = hq::Clock::now()});
+    });
+    v1::EventBatch batch;
+    auto next = [&, sequence = std::uint64_t{0}]() mutable {
+        v1::Event& e = *batch.add_events();
+        e.mutable_header()->set_terminal_id(terminal);
+        e.mutable_header()->set_store_id("S0001");
+        e.mutable_header()->set_sequence(++sequence);
+        e.mutable_header()->mutable_terminal_time()->set_seconds(1'795'000'000 + static_cast<std::int64_t>(sequence));
+        return &e;
+    };
+    auto* enrollment = next()->mutable_enrollment();
+    enrollment->set_customer_id("C-1");
+    enrollment->set_loyalty_card("6036000000000013");
+    auto* consent = enrollment->add_consents();
+    consent->set_purpose(v1::CONSENT_PURPOSE_PROFILING);
+    consent->set_granted(true);
+    auto* back = next()->mutable_sale_return();  // the sale's till sends it later
+    back->set_return_id("R-1");
+    back->set_original_sale_id("SALE-1");
+    back->set_original_terminal_id(terminal);
+    back->set_customer_id("C-1");
+    back->mutable_refund_total()->set_minor_units(100);
+    auto* returned = back->add_lines();
+    returned->set_original_line_no(1);
+    returned->mutable_refund()->set_minor_units(100);
+    auto* sale = next()->mutable_purchase();
+    sale->set_sale_id("SALE-1");
+    sale->set_customer_id("C-1");
+    sale->mutable_total()->set_minor_units(300);
+    auto* line = sale->add_lines();
+    line->set_line_no(1);
+    line->set_gtin("4006381333931");
+    line->set_department("dairy");
+    line->mutable_line_total()->set_minor_units(300);
+    storage->write_group([&] { storage->store_batch(terminal, batch, hq::Clock::now()); });
+    while (storage->apply_stored(100) > 0) {
+    }
+    const auto p = storage->profile("C-1");
+    REQUIRE(p.has_value());
+    CHECK(p->visits == 1);
+    CHECK(p->spend == 200);
+    CHECK(p->refunds == 100);
+    REQUIRE(p->favourite_departments.size() == 1);
+    CHECK(p->favourite_departments[0] == std::pair<std::string, std::int64_t>{"dairy", 200});
+}
