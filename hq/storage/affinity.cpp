@@ -90,6 +90,8 @@ std::size_t Affinities::refresh(std::int64_t now_ms, const AffinityOptions& opti
     }
     // A new generation, written in pieces, then switched to; the old one deleted in pieces.
     const std::int64_t next = generation() + 1;
+    // Rules a crashed refresh left under this number would mix with the new ones.
+    write([&] { db_.cached("DELETE FROM bought_together WHERE generation = ?").bind(1, next).run(); });
     for (std::size_t from = 0; from < rules.size(); from += k_chunk) {
         write([&] {
             auto& insert = db_.cached(

@@ -11,6 +11,14 @@ namespace {
 
 constexpr double k_earth_km = 6371.0;
 
+// A known customer's rows: not anonymous, not an erased customer's pseudonymised history.
+constexpr std::string_view k_known_customer =
+    " customer_id IS NOT NULL AND customer_id NOT IN (SELECT pseudonym FROM customers WHERE pseudonym IS NOT NULL) ";
+
+std::string sql(std::string_view head, std::string_view tail) {
+    return std::string(head) + std::string(k_known_customer) + std::string(tail);
+}
+
 }  // namespace
 
 double distance_km(const StoreLocation& a, const StoreLocation& b) {
@@ -27,10 +35,10 @@ std::vector<Alert> find_alerts(sqlite::Database& db, const AlertOptions& options
     sqlite::Transaction snapshot(db, sqlite::Transaction::Kind::deferred);
     std::vector<Alert> alerts;
     {
-        auto busy = db.prepare(
-            "SELECT customer_id, date(sold_at / 1000, 'unixepoch'), count(*), min(sold_at) FROM sales "
-            "WHERE customer_id IS NOT NULL AND customer_id NOT LIKE 'erased-%' AND sold_at >= ? AND sold_at < ? "
-            "GROUP BY 1, 2 HAVING count(*) > ? ORDER BY 4");
+        auto busy =
+            db.prepare(sql("SELECT customer_id, date(sold_at / 1000, 'unixepoch'), count(*), min(sold_at) FROM "
+                           "sales WHERE",
+                           "AND sold_at >= ? AND sold_at < ? GROUP BY 1, 2 HAVING count(*) > ? ORDER BY 4"));
         busy.bind_all(from_ms, to_ms, options.max_sales_per_day);
         while (busy.step()) {
             alerts.push_back({"busy_card", busy.column_text(0), busy.column_int64(3),
@@ -39,9 +47,8 @@ std::vector<Alert> find_alerts(sqlite::Database& db, const AlertOptions& options
         }
     }
     if (!options.stores.empty()) {
-        auto visits = db.prepare(
-            "SELECT customer_id, sold_at, store_id FROM sales WHERE customer_id IS NOT NULL AND customer_id NOT LIKE "
-            "'erased-%' AND sold_at >= ? AND sold_at < ? ORDER BY customer_id, sold_at");
+        auto visits = db.prepare(sql("SELECT customer_id, sold_at, store_id FROM sales WHERE",
+                                     "AND sold_at >= ? AND sold_at < ? ORDER BY customer_id, sold_at"));
         visits.bind_all(from_ms, to_ms);
         std::string last_customer, last_store;
         std::int64_t last_at = 0;
@@ -75,9 +82,8 @@ std::vector<Alert> find_alerts(sqlite::Database& db, const AlertOptions& options
         bought.bind_all(from_ms, to_ms);
         while (bought.step())
             by[bought.column_text(0)].first = bought.column_int64(1);
-        auto refunded = db.prepare(
-            "SELECT customer_id, sum(refund_total), max(returned_at) FROM returns WHERE customer_id IS NOT NULL AND "
-            "customer_id NOT LIKE 'erased-%' AND returned_at >= ? AND returned_at < ? GROUP BY 1");
+        auto refunded = db.prepare(sql("SELECT customer_id, sum(refund_total), max(returned_at) FROM returns WHERE",
+                                       "AND returned_at >= ? AND returned_at < ? GROUP BY 1"));
         refunded.bind_all(from_ms, to_ms);
         while (refunded.step()) {
             const std::string customer = refunded.column_text(0);
