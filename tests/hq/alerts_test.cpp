@@ -87,4 +87,12 @@ TEST_CASE("fraud signals: busy cards, impossible travel and returns over purchas
     for (const auto& a : storage->alerts(options, from, to))
         CHECK(a.kind != "impossible_travel");
     CHECK(storage->alerts(options, from, from + std::chrono::days{1}).empty());
+
+    // An erased customer's history, kept under a pseudonym, raises nothing.
+    const auto erased = storage->erase_customer(chain.customers[0].customer_id);
+    REQUIRE(erased.has_value());
+    for (const auto& a : storage->alerts(options, from, to)) {
+        CHECK(a.customer_id != erased->pseudonym);
+        CHECK(a.kind != "busy_card");
+    }
 }
