@@ -45,10 +45,14 @@ std::string money(std::int64_t minor_units) {
     return terminal::format_amount(minor_units, 2);
 }
 
-std::string when(Clock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms))
+std::string when_ms(std::int64_t unix_ms) {
+    return google::protobuf::util::TimeUtil::ToString(
+               google::protobuf::util::TimeUtil::MillisecondsToTimestamp(unix_ms))
         .substr(0, 19);
+}
+
+std::string when(Clock::time_point t) {
+    return when_ms(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 std::string ago(Clock::time_point t) {
@@ -125,11 +129,11 @@ int conflicts(Storage& storage, ReportFormat format) {
     using Kind = Report::Kind;
     Report report;
     report.columns = {{"id", Kind::count},      {"detected", Kind::text},     {"kind", Kind::text},
-                      {"store", Kind::text},    {"terminal", Kind::text},     {"event", Kind::count},
+                      {"store", Kind::text},    {"terminal", Kind::text},     {"event", Kind::text},
                       {"customer", Kind::text}, {"what_happened", Kind::text}};
     for (const auto& c : storage.conflicts()) {
         report.rows.push_back({std::to_string(c.id), when(c.detected_at), c.kind, c.store_id, c.terminal_id,
-                               std::to_string(c.sequence), c.customer_id, c.detail});
+                               c.sequence == 0 ? "" : std::to_string(c.sequence), c.customer_id, c.detail});
     }
     if (report.rows.empty() && format == ReportFormat::table) {
         std::printf("No conflicts.\n");
@@ -247,14 +251,16 @@ int customer_show(Storage& storage, const std::string& id) {
 
 // Midnight UTC of a YYYY-MM-DD day, in milliseconds since the Unix epoch.
 std::optional<std::int64_t> parse_day(const std::string& text) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    char extra = 0;
-    if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &extra) != 3) return std::nullopt;
-    const std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
-    if (!day.ok()) return std::nullopt;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::sys_days{day}.time_since_epoch()).count();
+    google::protobuf::Timestamp midnight;
+    if (text.size() != 10 || !google::protobuf::util::TimeUtil::FromString(text + "T00:00:00Z", &midnight)) {
+        return std::nullopt;
+    }
+    return google::protobuf::util::TimeUtil::TimestampToMilliseconds(midnight);
 }
+
+// --from and --to are checked as the command line is read.
+const CLI::Validator k_day_check(
+    [](std::string& text) { return parse_day(text) ? std::string{} : "not a date YYYY-MM-DD: " + text; }, "YYYY-MM-DD");
 
 int customer_profile(Storage& storage, const std::string& id) {
     if (!storage.customer(id)) {
@@ -266,11 +272,9 @@ int customer_profile(Storage& storage, const std::string& id) {
         std::printf("%s: no profile (no profiling consent)\n", id.c_str());
         return 0;
     }
-    auto money = [](std::int64_t minor) { return terminal::format_amount(minor, 2); };
     std::printf("Customer        %s\n", id.c_str());
     std::printf("Visits          %lld (first %s, last %s)\n", static_cast<long long>(p->visits),
-                when(Clock::time_point{std::chrono::milliseconds{p->first_visit_ms}}).c_str(),
-                when(Clock::time_point{std::chrono::milliseconds{p->last_visit_ms}}).c_str());
+                when_ms(p->first_visit_ms).c_str(), when_ms(p->last_visit_ms).c_str());
     std::printf("Spend           %s (refunds %s), average basket %s\n", money(p->spend).c_str(),
                 money(p->refunds).c_str(), money(p->average_basket()).c_str());
     if (p->median_gap_days) std::printf("Rhythm          a visit every %.1f days (median)\n", *p->median_gap_days);
@@ -346,8 +350,8 @@ int main(int argc, char** argv) {
     ReportRequest report_request;
     std::string report_by = "store", report_from, report_to;
     auto report_options = [&](CLI::App* cmd) {
-        cmd->add_option("--from", report_from, "first day, YYYY-MM-DD (UTC)");
-        cmd->add_option("--to", report_to, "last day, YYYY-MM-DD (UTC), included");
+        cmd->add_option("--from", report_from, "first day, YYYY-MM-DD (UTC)")->check(k_day_check);
+        cmd->add_option("--to", report_to, "last day, YYYY-MM-DD (UTC), included")->check(k_day_check);
         add_format(cmd);
     };
     auto* report_sales_cmd = report_cmd->add_subcommand("sales", "sales, refunds and net by store, day or department");
@@ -466,8 +470,7 @@ int main(int argc, char** argv) {
                               {"at", Report::Kind::text},
                               {"what", Report::Kind::text}};
             for (const auto& a : storage->alerts(config->alerts, now - std::chrono::days{alert_days}, now)) {
-                report.rows.push_back(
-                    {a.kind, a.customer_id, when(Clock::time_point{std::chrono::milliseconds{a.at_ms}}), a.detail});
+                report.rows.push_back({a.kind, a.customer_id, when_ms(a.at_ms), a.detail});
             }
             std::printf("%s", render_report(report, output).c_str());
             return 0;
@@ -500,22 +503,8 @@ int main(int argc, char** argv) {
                 report_request.kind =
                     customers_by == "tier" ? ReportKind::customers_by_tier : ReportKind::customers_by_segment;
             }
-            if (!report_from.empty()) {
-                const auto day = parse_day(report_from);
-                if (!day) {
-                    std::fprintf(stderr, "--from: not a date YYYY-MM-DD: %s\n", report_from.c_str());
-                    return 1;
-                }
-                report_request.from_ms = *day;
-            }
-            if (!report_to.empty()) {
-                const auto day = parse_day(report_to);
-                if (!day) {
-                    std::fprintf(stderr, "--to: not a date YYYY-MM-DD: %s\n", report_to.c_str());
-                    return 1;
-                }
-                report_request.to_ms = *day + 86'400'000;  // the whole last day
-            }
+            if (!report_from.empty()) report_request.from_ms = *parse_day(report_from);       // checked when parsed
+            if (!report_to.empty()) report_request.to_ms = *parse_day(report_to) + k_day_ms;  // the whole last day
             std::printf("%s", render_report(storage->report(report_request), output).c_str());
             return 0;
         }

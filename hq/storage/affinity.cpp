@@ -6,7 +6,6 @@
 namespace loyalty::hq {
 namespace {
 
-constexpr std::int64_t k_day_ms = 86'400'000;
 constexpr std::size_t k_chunk = 5000;
 
 constexpr std::string_view k_schema = R"sql(

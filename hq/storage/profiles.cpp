@@ -8,7 +8,6 @@
 namespace loyalty::hq {
 namespace {
 
-constexpr std::int64_t k_day_ms = 86'400'000;
 constexpr std::size_t k_days_kept = 33;  // the newest distinct visit days: 32 gaps
 
 constexpr std::string_view k_schema = R"sql(

@@ -38,6 +38,9 @@
 
 namespace loyalty::hq {
 
+// Milliseconds in a day: head office's times are milliseconds since the Unix epoch, days UTC.
+inline constexpr std::int64_t k_day_ms = 86'400'000;
+
 using Clock = std::chrono::system_clock;
 
 class StorageError : public std::runtime_error {
