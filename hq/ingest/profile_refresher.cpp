@@ -28,12 +28,13 @@ void ProfileRefresher::run(std::chrono::seconds first_after) {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+            if (wake_.wait_for(lock, wait, [this] { return stopping_.load(); })) return;
         }
         wait = every_;
         const auto started = std::chrono::steady_clock::now();
         try {
-            const ProfileRefresh done = storage_->refresh_profiles(Clock::now(), tiers_);
+            const ProfileRefresh done =
+                storage_->refresh_profiles(Clock::now(), tiers_, {}, [this] { return stopping_.load(); });
             spdlog::info(
                 "profiles: {} scored, {} tier(s) changed, {} bought-together rule(s) in {} ms", done.profiles,
                 done.tiers_changed, done.rules,

@@ -4,6 +4,7 @@
 // transactions, so the ingest's writer waits milliseconds at most behind it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -22,7 +23,7 @@ public:
     ProfileRefresher(const ProfileRefresher&) = delete;
     ProfileRefresher& operator=(const ProfileRefresher&) = delete;
 
-    // Waits for a refresh under way to finish its current step.
+    // A refresh under way stops after its current transaction (the rest waits for the next one).
     void stop();
 
 private:
@@ -33,7 +34,7 @@ private:
     const TierThresholds tiers_;
     std::mutex mutex_;
     std::condition_variable wake_;
-    bool stopping_ = false;
+    std::atomic<bool> stopping_{false};
     std::thread thread_;
 };
 

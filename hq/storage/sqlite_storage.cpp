@@ -1332,8 +1332,9 @@ private:
         return affinities_.likely_to_buy(gtin, min_lift, to_unix_ms(not_since));
     }
 
-    ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers,
-                                    const AffinityOptions& affinity) override {
+    ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers, const AffinityOptions& affinity,
+                                    const std::function<bool()>& stop) override {
+        auto stopping = [&] { return stop && stop(); };
         // Short transactions, so a serving head office's writer is never held up for long.
         constexpr std::size_t k_chunk = 2000;
         const std::int64_t now_ms = to_unix_ms(now);
@@ -1341,10 +1342,14 @@ private:
         write_group([&] { profiles_.refresh_edges(now_ms); });
         std::string cursor;
         do {
+            if (stopping()) return result;
             write_group([&] { result.profiles += profiles_.score_after(cursor, k_chunk, now_ms); });
         } while (!cursor.empty());
+        if (stopping()) return result;
         const auto changes = profiles_.tier_changes(now_ms, tiers);  // a read
         for (std::size_t from = 0; from < changes.size(); from += k_chunk) {
+            if (stopping()) return result;
+            result.tiers_changed += std::min(k_chunk, changes.size() - from);
             write_group([&] {
                 for (std::size_t i = from; i < std::min(changes.size(), from + k_chunk); ++i) {
                     db_.cached("UPDATE customers SET tier = ?, changed_version = ? WHERE customer_id = ?")
@@ -1353,7 +1358,7 @@ private:
                 }
             });
         }
-        result.tiers_changed = changes.size();
+        if (stopping()) return result;
         result.rules =
             affinities_.refresh(now_ms, affinity, [this](const std::function<void()>& work) { write_group(work); });
         return result;

@@ -284,8 +284,10 @@ public:
     // The periodic job: RFM quintile edges and every profile's scores, segment and churn ratio; every
     // customer's tier from the last 365 days' spend. In short transactions of 2,000 customers, so it
     // can run beside a serving head office (another connection or process).
+    // `stop` is asked between transactions: true leaves the rest for the next refresh.
     virtual ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers,
-                                            const AffinityOptions& affinity = {}) = 0;
+                                            const AffinityOptions& affinity = {},
+                                            const std::function<bool()>& stop = {}) = 0;
     // Bought-together rules of the last refresh, strongest lift first.
     virtual std::vector<Rule> bought_together(std::size_t limit, double min_lift) = 0;
     // Profiled customers likely to buy `gtin`: they bought a product X with X -> gtin at min_lift

@@ -186,6 +186,13 @@ TEST_CASE("a refresh scores every profile in RFM quintiles and moves tiers by th
     CHECK(by_frequency.size() >= 4);
     // A second refresh at the same time changes no tier.
     CHECK(storage->refresh_profiles(now, tiers).tiers_changed == 0);
+    // Told to stop (serve shutting down): it leaves off between transactions.
+    int asked = 0;
+    const auto stopped =
+        storage->refresh_profiles(now, {.silver = 1, .gold = 2, .platinum = 3}, {}, [&] { return ++asked > 1; });
+    CHECK(stopped.profiles == consenting);  // the one scoring transaction ran
+    CHECK(stopped.tiers_changed == 0);      // then it stopped
+    CHECK(stopped.rules == 0);
 }
 
 TEST_CASE("withdrawing profiling consent deletes the profile, and later purchases build none") {
