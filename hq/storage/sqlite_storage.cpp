@@ -868,17 +868,25 @@ private:
     };
 
     // Customers held before profiles existed: their profiling consent, read from their consents.
+    // Customers held before profiles existed (schema < 3): their profiling consent read from their
+    // consents, and their profiles built from their sales. Once, in one transaction, marked done in
+    // `meta` (a crash before the commit leaves it to the next start).
     static void backfill_profiling(sqlite::Database& db) {
+        if (db.query_int64("SELECT value FROM meta WHERE key = 'profiling_backfilled'").value_or(0) != 0) return;
         sqlite::Transaction tx(db);
+        std::vector<std::string> consenting;
         auto read = db.prepare("SELECT customer_id, consents FROM customers WHERE consents IS NOT NULL");
-        auto write = db.prepare("UPDATE customers SET profiling = 1 WHERE customer_id = ?");
         while (read.step()) {
             v1::ConsentEvent consents;
-            if (consents.ParseFromString(read.column_blob(1)) && profiling_granted(consents)) {
-                write.reset();
-                write.bind(1, read.column_text(0)).run();
-            }
+            if (consents.ParseFromString(read.column_blob(1)) && profiling_granted(consents))
+                consenting.push_back(read.column_text(0));
         }
+        Profiles profiles(db);
+        for (const auto& id : consenting) {
+            db.cached("UPDATE customers SET profiling = 1 WHERE customer_id = ?").bind(1, id).run();
+            profiles.rebuild(id);
+        }
+        db.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('profiling_backfilled', 1)");
         tx.commit();
     }
 
@@ -899,9 +907,8 @@ private:
             // Each applied event runs in its own savepoint, whose sub-journal is a temporary file by
             // default: pwrite() for every page an event changes. In memory instead.
             db.exec("PRAGMA temp_store = MEMORY");
-            const int before = sqlite::schema_version(db);
             sqlite::migrate(db, migrations());
-            if (before > 0 && before < 3) backfill_profiling(db);
+            backfill_profiling(db);
             return db;
         } catch (const sqlite::SchemaError& e) {
             throw StorageError(e.what());

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "common/sqlite/database.hpp"
 #include "hq/ingest/profile_refresher.hpp"
 #include "hq/storage/storage.hpp"
 #include "hq/synth/generator.hpp"
@@ -301,4 +302,27 @@ TEST_CASE("a return that arrives before its sale, and before the customer has a 
     CHECK(p->refunds == 100);
     REQUIRE(p->favourite_departments.size() == 1);
     CHECK(p->favourite_departments[0] == std::pair<std::string, std::int64_t>{"dairy", 200});
+}
+
+TEST_CASE("a database from before profiles gets its consenting customers' profiles built once, when opened") {
+    test::TempDir dir;
+    std::string someone;
+    std::int64_t visits = 0;
+    {
+        const Fed fed(dir, {.seed = 4, .customers = 20, .days = 20, .profiling_consent_share = 1.0});
+        someone = fed.chain.customers.front().customer_id;
+        visits = fed.storage->profile(someone)->visits;
+    }
+    {
+        // As a schema-2 database left it: no profiling flags, no profiles, not backfilled.
+        sqlite::Database db(dir / "hq.db");
+        db.exec(
+            "UPDATE customers SET profiling = 0; DELETE FROM profiles; DELETE FROM profile_departments; "
+            "DELETE FROM meta WHERE key = 'profiling_backfilled'");
+    }
+    auto storage = hq::open_sqlite_storage(dir / "hq.db");
+    const auto profile = storage->profile(someone);
+    REQUIRE(profile.has_value());
+    CHECK(profile->visits == visits);
+    CHECK_FALSE(profile->favourite_departments.empty());
 }
