@@ -331,7 +331,7 @@ private:
         return e;
     }
 
-    // The first two customers misbehave halfway through (see Options::fraud).
+    // The first two customers misbehave halfway through (see Options::fraud); the third in returns_of_others().
     void misbehave_before_numbering() {
         if (chain_.customers.size() < 3) return;
         const double half = options_.days / 2.0;
@@ -462,7 +462,7 @@ Chain generate(const Options& options) {
     return Builder(options).build();
 }
 
-void feed(Storage& storage, const Chain& chain, std::size_t batch_events) {
+void journal(Storage& storage, const Chain& chain, std::size_t batch_events) {
     storage.write_group([&] {
         for (std::size_t s = 0; s < chain.stores.size(); ++s) {
             for (const auto& terminal : chain.terminals[s]) {
@@ -490,6 +490,10 @@ void feed(Storage& storage, const Chain& chain, std::size_t batch_events) {
                 storage.store_batch(terminal, batch, Clock::now());
         });
     }
+}
+
+void feed(Storage& storage, const Chain& chain, std::size_t batch_events) {
+    journal(storage, chain, batch_events);
     while (storage.apply_stored(5000) > 0) {
     }
 }

@@ -81,5 +81,7 @@ Chain generate(const Options& options);
 // Feeds the chain's events to head office as its ingest does: each till's hello, then batches of
 // up to `batch_events` journalled in time order across the tills, then everything applied.
 void feed(Storage& storage, const Chain& chain, std::size_t batch_events = 500);
+// The first half of feed(): the hellos and the batches journalled (what the ingest acks), nothing applied.
+void journal(Storage& storage, const Chain& chain, std::size_t batch_events = 500);
 
 }  // namespace loyalty::hq::synth
