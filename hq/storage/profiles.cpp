@@ -323,7 +323,7 @@ void Profiles::forget(const std::string& customer_id) {
     }
 }
 
-const RfmEdges& Profiles::edges() {
+const Profiles::RfmEdges& Profiles::edges() {
     // Read again now and then: another process (loyalty-hq profiles refresh) may have moved them.
     const auto now = std::chrono::steady_clock::now();
     if (edges_ && now - edges_read_ < std::chrono::seconds(60)) return *edges_;

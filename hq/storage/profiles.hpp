@@ -59,7 +59,6 @@ public:
     // before `now_ms` against the thresholds. Tiers are the programme's, not profiling: every
     // customer has one, with consent or without.
     std::vector<std::pair<std::string, v1::Tier>> tier_changes(std::int64_t now_ms, const TierThresholds& tiers);
-    const RfmEdges& edges();
 
     std::optional<Profile> find(const std::string& customer_id);
 
@@ -67,6 +66,11 @@ public:
     static std::string segment_of(int recency, int frequency, int monetary, std::int64_t visits);
 
 private:
+    struct RfmEdges {
+        // Four cut points each (quintiles): recency in days (fewer is better), visits, spend.
+        std::vector<double> recency_days, visits, spend;
+    };
+    const RfmEdges& edges();
     struct Line {
         std::string department;
         std::string gtin;

@@ -168,11 +168,6 @@ struct TierThresholds {
     std::int64_t platinum = 400'000;
 };
 
-struct RfmEdges {
-    // Four cut points each (quintiles): recency in days (fewer is better), visits, spend.
-    std::vector<double> recency_days, visits, spend;
-};
-
 struct Profile {
     std::string customer_id;
     std::int64_t visits = 0;
