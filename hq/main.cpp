@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "hq/cli/campaign_commands.hpp"
 #include "hq/cli/report_format.hpp"
 #include "hq/cli/table.hpp"
 #include "hq/config/hq_config.hpp"
@@ -339,6 +340,24 @@ int main(int argc, char** argv) {
     assign_cmd->add_option("--code", assign_code, "a single-use code for the customer");
     assign_cmd->add_option("--uses", assign_uses, "uses allowed (default: as the offer's limits say)");
     assign_cmd->add_option("--days", assign_days, "valid for this many days (default: the offer's validity)");
+    auto* campaign_cmd = app.add_subcommand("campaign", "targeted campaigns with a control group");
+    campaign_cmd->require_subcommand(1);
+    std::string campaign_file, campaign_id;
+    auto* campaign_add_cmd =
+        campaign_cmd->add_subcommand("add", "add or change the campaign of FILE (TOML), then target it at once");
+    campaign_add_cmd->add_option("FILE", campaign_file, "TOML file")->required()->check(CLI::ExistingFile);
+    auto* campaign_list_cmd = campaign_cmd->add_subcommand("list", "every campaign: state, members, redemptions");
+    add_format(campaign_list_cmd);
+    auto* campaign_pause_cmd =
+        campaign_cmd->add_subcommand("pause", "stop targeting; withdraw its assignments from the tills");
+    auto* campaign_resume_cmd = campaign_cmd->add_subcommand("resume", "a paused campaign goes on");
+    auto* campaign_retire_cmd =
+        campaign_cmd->add_subcommand("retire", "end a campaign for good (its own offer is retired with it)");
+    for (auto* cmd : {campaign_pause_cmd, campaign_resume_cmd, campaign_retire_cmd})
+        cmd->add_option("CAMPAIGN", campaign_id, "campaign id")->required();
+    auto* campaign_run_cmd =
+        campaign_cmd->add_subcommand("run", "target now (serve does it after every profile refresh)");
+    campaign_run_cmd->add_option("CAMPAIGN", campaign_id, "only this campaign (default: every live one)");
     auto* report_cmd = app.add_subcommand("report", "reports");
     report_cmd->require_subcommand(1);
     auto* summary_cmd = report_cmd->add_subcommand("summary", "sales per store, offers redeemed, customers");
@@ -372,6 +391,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     report_together_cmd->add_option("--min-lift", min_lift, "leave out weaker rules")->capture_default_str();
     add_format(report_together_cmd);
+    std::vector<std::string> report_campaign_ids;
+    auto* report_campaigns_cmd = report_cmd->add_subcommand(
+        "campaigns", "per campaign: assigned, redeemed, cost, uplift of targeted against control (95 % interval)");
+    report_campaigns_cmd->add_option("CAMPAIGN", report_campaign_ids, "only these (default: every campaign)");
+    add_format(report_campaigns_cmd);
     std::string customers_by = "segment";
     auto* report_customers_cmd = report_cmd->add_subcommand("customers", "customers by segment or tier");
     report_customers_cmd->add_option("--by", customers_by, "segment or tier")
@@ -461,6 +485,13 @@ int main(int argc, char** argv) {
                         assign_customer.c_str(), static_cast<unsigned long long>(storage->catalog_version()));
             return 0;
         }
+        if (*campaign_add_cmd) return campaign_add(*storage, *config, campaign_file);
+        if (*campaign_list_cmd) return campaign_list(*storage, output);
+        if (*campaign_pause_cmd) return campaign_set_state(*storage, campaign_id, v1::CAMPAIGN_STATE_PAUSED);
+        if (*campaign_resume_cmd) return campaign_set_state(*storage, campaign_id, v1::CAMPAIGN_STATE_LIVE);
+        if (*campaign_retire_cmd) return campaign_set_state(*storage, campaign_id, v1::CAMPAIGN_STATE_RETIRED);
+        if (*campaign_run_cmd) return campaign_run(*storage, campaign_id);
+        if (*report_campaigns_cmd) return campaign_report(*storage, report_campaign_ids, output);
         if (*summary_cmd) return report_summary(*storage);
         if (*alerts_cmd) {
             const auto now = Clock::now();

@@ -10,7 +10,8 @@ namespace loyalty::hq {
 namespace {
 
 std::string cell(const Report::Column& column, const std::string& value) {
-    if (column.kind == Report::Kind::money) return terminal::format_amount(std::stoll(value), 2);
+    // An empty cell is a figure that cannot be given (left blank; null in JSON).
+    if (column.kind == Report::Kind::money && !value.empty()) return terminal::format_amount(std::stoll(value), 2);
     return value;
 }
 
@@ -72,6 +73,10 @@ std::string render_report(const Report& report, ReportFormat format) {
                 for (std::size_t i = 0; i < row.size(); ++i) {
                     const auto& column = report.columns[i];
                     auto& value = fields[column.name];
+                    if (column.kind != Report::Kind::text && row[i].empty()) {
+                        value.set_null_value(google::protobuf::NULL_VALUE);
+                        continue;
+                    }
                     switch (column.kind) {
                         case Report::Kind::text: value.set_string_value(row[i]); break;
                         case Report::Kind::count:

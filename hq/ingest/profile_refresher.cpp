@@ -43,6 +43,15 @@ void ProfileRefresher::run(std::chrono::seconds first_after) {
         } catch (const std::exception& e) {
             spdlog::error("profiles: refresh failed, tried again in {} min: {}", every_.count(), e.what());
         }
+        // Then the campaigns, against the fresh segments and scores.
+        try {
+            for (const TargetingRun& run :
+                 storage_->run_campaigns(Clock::now(), {}, [this] { return stopping_.load(); })) {
+                if (run.targeted + run.control + run.withdrawn > 0) spdlog::info("campaign {}", run.describe());
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("campaigns: targeting failed, tried again in {} min: {}", every_.count(), e.what());
+        }
     }
 }
 

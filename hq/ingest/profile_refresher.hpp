@@ -1,6 +1,7 @@
 // ProfileRefresher: runs the profiles' periodic refresh (RFM quintile edges, scores, segments,
 // churn ratios, tiers: Storage::refresh_profiles) on a thread of its own with its own database
-// connection, once soon after serve starts and then every `every`. The refresh works in short
+// connection, once soon after serve starts and then every `every`; after each refresh it targets
+// the live campaigns (Storage::run_campaigns). The refresh works in short
 // transactions, so the ingest's writer waits milliseconds at most behind it.
 #pragma once
 

@@ -137,6 +137,9 @@ std::optional<std::string> Privacy::export_json(const std::string& id, const std
         {"gtin", "baskets", "spend", "last_bought_ms"});
     f["profile_months"] = query("SELECT month, spend, visits FROM customer_months WHERE customer_id = ? ORDER BY month",
                                 {"month", "spend", "visits"});
+    f["campaigns"] =
+        query("SELECT campaign_id, control, chosen_at FROM campaign_members WHERE customer_id = ? ORDER BY chosen_at",
+              {"campaign_id", "control_group", "chosen_at"});
     f["conflicts"] = query(
         "SELECT kind, detected_at, store_id, terminal_id, detail FROM conflicts WHERE customer_id = ? ORDER BY id",
         {"kind", "detected_at", "store_id", "terminal_id", "detail"});
@@ -235,6 +238,8 @@ std::optional<Erasure> Privacy::erase(const std::string& id, std::int64_t now_ms
     erasure.returns = pseudonymise("UPDATE returns SET customer_id = ? WHERE customer_id = ?");
     pseudonymise("UPDATE points_ledger SET customer_id = ? WHERE customer_id = ?");
     pseudonymise("UPDATE conflicts SET customer_id = ? WHERE customer_id = ?");
+    // Campaign membership stays for the uplift report, under the pseudonym like the sales.
+    pseudonymise("UPDATE campaign_members SET customer_id = ? WHERE customer_id = ?");
     db_.cached("UPDATE conflicts SET detail = replace(detail, ?2, ?1) WHERE instr(detail, ?2) > 0")
         .bind_all(erasure.pseudonym, id)
         .run();

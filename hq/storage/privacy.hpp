@@ -2,8 +2,8 @@
 //
 // Erasing a customer deletes their personal data (contact, birthday, cards, consents and their
 // log, assignments, profile) and pseudonymises their purchase history: sales, returns, ledger
-// entries and conflicts keep their figures under a random pseudonym that nothing links back to
-// the person. The customer's row stays as a tombstone (id, erased_at, pseudonym) so that a late
+// entries, conflicts and campaign memberships keep their figures under a random pseudonym that
+// nothing links back to the person. The customer's row stays as a tombstone (id, erased_at, pseudonym) so that a late
 // event from a till that has not heard of the erasure never brings them back: its sale is stored
 // under the pseudonym, its card is not attached, its enrollment or consent is dropped (recorded
 // as an `erased_customer_event` conflict, without personal data). The journal (events as they

@@ -13,6 +13,7 @@
 #include "common/sqlite/migrations.hpp"
 #include "hq/storage/affinity.hpp"
 #include "hq/storage/alerts.hpp"
+#include "hq/storage/campaigns.hpp"
 #include "hq/storage/privacy.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/reports.hpp"
@@ -249,8 +250,8 @@ ALTER TABLE returns ADD COLUMN profiled INTEGER NOT NULL DEFAULT 0;
 UPDATE returns SET profiled = 3 WHERE customer_id IN (SELECT customer_id FROM profiles);
 )sql";
 
-const std::array<sqlite::Migration, 7>& migrations() {
-    static const std::array<sqlite::Migration, 7> list{{
+const std::array<sqlite::Migration, 8>& migrations() {
+    static const std::array<sqlite::Migration, 8> list{{
         {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
         {2, "events applied behind the journal", k_v2_schema},
         {3, "customer profiles", Profiles::schema()},
@@ -258,6 +259,7 @@ const std::array<sqlite::Migration, 7>& migrations() {
         {5, "bought-together rules", Affinities::schema()},
         {6, "a restored terminal's old id tag", k_v6_schema},
         {7, "which parts of a return a profile counted", k_v7_schema},
+        {8, "campaigns, their members, bonus points per offer", Campaigns::schema()},
     }};
     return list;
 }
@@ -604,31 +606,8 @@ public:
     void put_offers(const std::vector<v1::Offer>& list, const v1::PointsRules* rules) override {
         write_group([&] {
             const std::int64_t now = to_unix_ms(Clock::now());
-            for (v1::Offer offer : list) {
-                auto& revision = db_.cached("SELECT revision, retired_at IS NOT NULL FROM offers WHERE offer_id = ?");
-                revision.bind(1, offer.offer_id());
-                const bool known = revision.step();
-                const std::int64_t previous = known ? revision.column_int64(0) : 0;
-                const bool was_retired = known && revision.column_int64(1) != 0;
-                revision.reset();
-                if (was_retired) {
-                    // The tills forgot its assignments when it was retired: they go down again.
-                    db_.cached("UPDATE assignments SET changed_version = ? WHERE offer_id = ? AND withdrawn = 0")
-                        .bind_all(bump(), offer.offer_id())
-                        .run();
-                }
-                offer.set_revision(static_cast<std::uint64_t>(previous) + 1);
-                db_.cached(
-                       "INSERT INTO offers (offer_id, revision, name, body, added_at, retired_at, changed_version) "
-                       "VALUES (?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (offer_id) DO UPDATE SET "
-                       "revision = excluded.revision, name = excluded.name, body = excluded.body, "
-                       "retired_at = NULL, changed_version = excluded.changed_version")
-                    .bind_all(offer.offer_id(), previous + 1, offer.name())
-                    .bind_blob(4, offer.SerializeAsString())
-                    .bind(5, now)
-                    .bind(6, bump())
-                    .run();
-            }
+            for (const v1::Offer& offer : list)
+                put_offer(offer, now);
             if (rules != nullptr) {
                 db_.cached("INSERT OR REPLACE INTO points_rules (id, body, changed_version) VALUES (1, ?, ?)")
                     .bind_blob(1, rules->SerializeAsString())
@@ -636,6 +615,33 @@ public:
                     .run();
             }
         });
+    }
+
+    // Inside a write transaction: adds the offer, or replaces it under the next revision.
+    void put_offer(v1::Offer offer, std::int64_t now) {
+        auto& revision = db_.cached("SELECT revision, retired_at IS NOT NULL FROM offers WHERE offer_id = ?");
+        revision.bind(1, offer.offer_id());
+        const bool known = revision.step();
+        const std::int64_t previous = known ? revision.column_int64(0) : 0;
+        const bool was_retired = known && revision.column_int64(1) != 0;
+        revision.reset();
+        if (was_retired) {
+            // The tills forgot its assignments when it was retired: they go down again.
+            db_.cached("UPDATE assignments SET changed_version = ? WHERE offer_id = ? AND withdrawn = 0")
+                .bind_all(bump(), offer.offer_id())
+                .run();
+        }
+        offer.set_revision(static_cast<std::uint64_t>(previous) + 1);
+        db_.cached(
+               "INSERT INTO offers (offer_id, revision, name, body, added_at, retired_at, changed_version) "
+               "VALUES (?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (offer_id) DO UPDATE SET "
+               "revision = excluded.revision, name = excluded.name, body = excluded.body, "
+               "retired_at = NULL, changed_version = excluded.changed_version")
+            .bind_all(offer.offer_id(), previous + 1, offer.name())
+            .bind_blob(4, offer.SerializeAsString())
+            .bind(5, now)
+            .bind(6, bump())
+            .run();
     }
 
     std::vector<OfferRow> offers(bool include_retired) override {
@@ -1086,6 +1092,7 @@ private:
             if (!d.coupon_code().empty())
                 redeem_code(d.coupon_code(), d.offer_id(), p, store_id, terminal_id, sequence, at);
         }
+        campaigns_.sale_points(sale, p.points());
         for (const auto& line : p.points().lines()) {
             if (!line.coupon_code().empty()) {
                 redeem_code(line.coupon_code(), line.offer_id(), p, store_id, terminal_id, sequence, at);
@@ -1242,7 +1249,10 @@ private:
             .run();
         // Withdrawn: nothing profiled stays. Given: built from what head office holds (purchases at
         // other tills may have arrived before the enrollment that carried the consent).
-        if (was && !granted) profiles_.forget(customer_id);
+        if (was && !granted) {
+            profiles_.forget(customer_id);
+            campaigns_.consent_withdrawn(customer_id);
+        }
         if (!was && granted) profiles_.rebuild(customer_id);
     }
 
@@ -1403,6 +1413,55 @@ private:
         return erasure;
     }
 
+    // ---- campaigns ----------------------------------------------------------------------------------
+
+    void put_campaign(const v1::Campaign& campaign, const v1::Offer* offer) override {
+        write_group([&] {
+            const std::int64_t now = to_unix_ms(Clock::now());
+            auto& read = db_.cached("SELECT body, retired_at IS NULL FROM offers WHERE offer_id = ?");
+            read.bind(1, campaign.offer_id());
+            v1::Offer held;
+            const bool known = read.step() && held.ParseFromString(read.column_blob(0));
+            const bool live = known && read.column_int64(1) != 0;
+            read.reset();
+            if (offer != nullptr) {
+                if (known && held.campaign_id() != campaign.campaign_id()) {
+                    throw StorageError("offer " + campaign.offer_id() + " exists already" +
+                                       (held.campaign_id().empty() ? std::string{" (added with offer add)"}
+                                                                   : " (campaign " + held.campaign_id() + "'s)") +
+                                       ": give the campaign's offer another offer_id");
+                }
+                put_offer(*offer, now);
+            } else if (!live) {
+                throw StorageError(
+                    "no live offer " + campaign.offer_id() +
+                    ": add it with `loyalty-hq offer add`, or define it in the campaign's [offer] table");
+            } else if (held.targeting().audience() != v1::AUDIENCE_ASSIGNED) {
+                throw StorageError("offer " + campaign.offer_id() +
+                                   " is not for assigned customers only (targeting.audience must be "
+                                   "AUDIENCE_ASSIGNED): everyone could have it, the control group too");
+            }
+            campaigns_.put(campaign, now);
+        });
+    }
+
+    std::vector<CampaignRow> campaigns() override { return campaigns_.list(); }
+
+    bool set_campaign_state(const std::string& campaign_id, v1::CampaignState state) override {
+        bool found = false;
+        write_group([&] { found = campaigns_.set_state(campaign_id, state, to_unix_ms(Clock::now())); });
+        return found;
+    }
+
+    std::vector<TargetingRun> run_campaigns(Clock::time_point now, const std::string& campaign_id,
+                                            const std::function<bool()>& stop) override {
+        return campaigns_.run(to_unix_ms(now), campaign_id, stop);
+    }
+
+    std::optional<CampaignUplift> campaign_uplift(const std::string& campaign_id, Clock::time_point now) override {
+        return campaigns_.uplift(campaign_id, to_unix_ms(now));
+    }
+
     bool profiling(const std::string& customer_id) {
         auto& read = db_.cached("SELECT profiling FROM customers WHERE customer_id = ?");
         read.bind(1, customer_id);
@@ -1415,6 +1474,8 @@ private:
     Profiles profiles_;
     Privacy privacy_{db_, profiles_};
     Affinities affinities_{db_};
+    Campaigns campaigns_{db_, [this] { return bump(); },
+                         [this](const std::function<void()>& work) { write_group(work); }};
     std::optional<std::int64_t> pending_version_;
 };
 

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "loyalty/v1/campaign.pb.h"
 #include "loyalty/v1/catalog.pb.h"
 #include "loyalty/v1/sync.pb.h"
 
@@ -142,7 +143,7 @@ struct Report {
         Kind kind;
     };
     std::vector<Column> columns;
-    std::vector<std::vector<std::string>> rows;  // counts and money as decimal integers
+    std::vector<std::vector<std::string>> rows;  // counts and money as decimal integers; "" when unknown
 };
 
 enum class ReportKind {
@@ -230,6 +231,41 @@ struct Rule {
     double support = 0, confidence = 0, lift = 0;
 };
 
+// A campaign as head office holds it, with what it has done so far.
+struct CampaignRow {
+    v1::Campaign campaign;
+    v1::CampaignState state = v1::CAMPAIGN_STATE_UNSPECIFIED;
+    std::uint64_t targeted = 0;     // members assigned the offer
+    std::uint64_t control = 0;      // members held out
+    std::uint64_t redemptions = 0;  // by targeted members, within the campaign's dates
+    std::int64_t cost = 0;          // minor units: discounts given plus bonus points at their value
+    bool budget_spent = false;
+    std::optional<Clock::time_point> last_run;
+};
+
+// What one targeting run did for one campaign.
+struct TargetingRun {
+    std::string campaign_id;
+    std::size_t targeted = 0;   // new members assigned the offer
+    std::size_t control = 0;    // new members held out
+    std::size_t withdrawn = 0;  // assignments taken back (profiling consent withdrawn since)
+    std::string skipped;        // why nothing was targeted: "paused", "ended", "budget spent", ...
+    // "C: 12 customer(s) assigned the offer, 2 held out as control" (logs and the command line).
+    std::string describe() const;
+};
+
+// Spend per member from the day they were chosen (or the campaign's start) to its end (or now):
+// the targeted group against the control group (docs/head-office.md).
+struct CampaignUplift {
+    CampaignRow row;
+    std::int64_t window_from_ms = 0, window_to_ms = 0;
+    std::uint64_t redeemers = 0;                 // targeted members who redeemed at least once
+    double targeted_mean = 0, control_mean = 0;  // minor units per member
+    double uplift = 0;                           // targeted_mean - control_mean
+    std::optional<double> ci_low, ci_high;       // 95 % (Welch); needs two members in each group
+    double incremental_revenue = 0;              // uplift x targeted members
+};
+
 class Storage {
 public:
     virtual ~Storage() = default;
@@ -298,6 +334,24 @@ public:
     // Deletes the customer's personal data, pseudonymises their history, tells the tills. Nothing
     // for an unknown customer.
     virtual std::optional<Erasure> erase_customer(const std::string& customer_id) = 0;
+
+    // ---- campaigns (docs/head-office.md) ------------------------------------------------------------
+    // Adds a campaign, or changes a live or paused one (its members stay). `offer` is the offer
+    // defined in the campaign's file (added or changed with it), or null when the campaign names
+    // an offer already added, which must be live and for assigned customers only. Throws
+    // StorageError naming the problem.
+    virtual void put_campaign(const v1::Campaign& campaign, const v1::Offer* offer) = 0;
+    virtual std::vector<CampaignRow> campaigns() = 0;
+    // Pause (assignments withdrawn until resumed), resume, or retire for good. False when no
+    // campaign has that id; throws StorageError for a retired one.
+    virtual bool set_campaign_state(const std::string& campaign_id, v1::CampaignState state) = 0;
+    // Targets every live campaign (or only `campaign_id`): profiled customers in the audience who
+    // are not members yet become members, the control share held out, the rest assigned the
+    // offer; assignments of members who withdrew profiling consent are taken back. In short
+    // transactions; `stop` is asked between them.
+    virtual std::vector<TargetingRun> run_campaigns(Clock::time_point now, const std::string& campaign_id = {},
+                                                    const std::function<bool()>& stop = {}) = 0;
+    virtual std::optional<CampaignUplift> campaign_uplift(const std::string& campaign_id, Clock::time_point now) = 0;
 
     // ---- reports ----------------------------------------------------------------------------------
     virtual Report report(const ReportRequest& request) = 0;

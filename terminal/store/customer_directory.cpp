@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 namespace loyalty::terminal {
 namespace {
@@ -105,9 +106,11 @@ std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, 
     select.reset();
     for (CustomerRecord& c : found) {
         c.points_pending = pending_redemptions(c.customer_id);
-        auto& assigned =
-            store_.database().cached("SELECT DISTINCT offer_id FROM offer_assignments WHERE customer_id = ?");
-        assigned.bind(1, c.customer_id);
+        // An assignment past its expiry (a campaign's end) no longer counts.
+        auto& assigned = store_.database().cached(
+            "SELECT DISTINCT offer_id FROM offer_assignments WHERE customer_id = ? AND (expires_at IS NULL OR "
+            "expires_at > ?)");
+        assigned.bind(1, c.customer_id).bind(2, sqlite::to_unix_ms(std::chrono::system_clock::now()));
         while (assigned.step())
             c.assigned_offers.push_back(assigned.column_text(0));
         assigned.reset();
