@@ -5,14 +5,27 @@
 //     every customer with profiling consent (profiles kept up to date event by event) and none
 //     (no profile work). Prints events/s for journalling and for applying, both ways, the ratio,
 //     and the time of a profile refresh (RFM, segments, tiers).
+//
+//   hq_bench target [customers]
+//     Targeting runs over a chain of 1,000,000 profiled customers (default): the customers, their
+//     profiles and three products each written straight into head office's tables (feeding that
+//     many through the ingest would take an hour; the targeting reads only these tables), then
+//     two campaigns timed: a narrow audience (segments, tiers, an RFM range, bought a product in
+//     30 days, no visit in 7) and everyone (the worst case: every customer a member, 90 % assigned
+//     the offer). Prints the time, members per second, the uplift report's time and the RSS.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <google/protobuf/util/time_util.h>
+#include <random>
 #include <string>
 
+#include "common/sqlite/database.hpp"
+#include "hq/storage/profiles.hpp"
 #include "hq/storage/storage.hpp"
 #include "hq/synth/generator.hpp"
 
@@ -53,12 +66,125 @@ Run run(const std::filesystem::path& file, const hq::synth::Chain& chain) {
     return r;
 }
 
+long max_rss_mib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024;
+}
+
+// `customers` profiled customers written straight into the tables targeting reads.
+void load_profiles(const std::filesystem::path& file, int customers, std::int64_t now_ms) {
+    hq::open_sqlite_storage(file);  // the schema
+    sqlite::Database db(file);
+    std::mt19937_64 random(42);
+    const auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
+    sqlite::Transaction tx(db);
+    auto customer = db.prepare(
+        "INSERT INTO customers (customer_id, tier, birthday, member_since, changed_version, profiling) "
+        "VALUES (?, ?, ?, ?, 0, 1)");
+    auto profile = db.prepare(
+        "INSERT INTO profiles (customer_id, visits, spend, first_visit, last_visit, recency, frequency, monetary, "
+        "segment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    auto product = db.prepare(
+        "INSERT OR IGNORE INTO profile_products (customer_id, gtin, baskets, spend, last_bought) "
+        "VALUES (?, ?, 1, 100, ?)");
+    char id[32];
+    for (int i = 0; i < customers; ++i) {
+        std::snprintf(id, sizeof id, "S%04d-T01-BENCH-C%07d", i % 500, i);
+        v1::Date birthday;
+        birthday.set_month(uniform(1, 12));
+        birthday.set_day(uniform(1, 28));
+        customer.reset();
+        customer.bind_all(id, std::int64_t{uniform(1, 4)})
+            .bind_blob(3, birthday.SerializeAsString())
+            .bind(4, now_ms - 400 * hq::k_day_ms)
+            .run();
+        const int r = uniform(1, 5), f = uniform(1, 5), m = uniform(1, 5), visits = uniform(1, 40);
+        const std::int64_t last = now_ms - uniform(0, 120) * hq::k_day_ms;
+        profile.reset();
+        profile
+            .bind_all(id, std::int64_t{visits}, std::int64_t{visits * 2500}, last - 200 * hq::k_day_ms, last,
+                      std::int64_t{r}, std::int64_t{f}, std::int64_t{m})
+            .bind(9, hq::Profiles::segment_of(r, f, m, visits))
+            .run();
+        for (int k = 0; k < 3; ++k) {
+            product.reset();
+            product.bind_all(id, "87" + std::to_string(1000000 + uniform(0, 49)), last - uniform(0, 60) * hq::k_day_ms)
+                .run();
+        }
+    }
+    tx.commit();
+}
+
+int target(int customers) {
+    const auto dir = std::filesystem::temp_directory_path() / ("hq-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "target.db";
+    const auto now = std::chrono::system_clock::now();
+    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    auto start = Clock::now();
+    load_profiles(file, customers, now_ms);
+    std::printf("%d profiled customers loaded in %.1f s (3 products each)\n", customers, seconds_since(start));
+    auto storage = hq::open_sqlite_storage(file);
+    v1::Offer offer;
+    offer.set_offer_id("NARROW");
+    offer.set_name("bench");
+    offer.mutable_percent_off()->mutable_items()->add_departments("bakery");
+    offer.mutable_percent_off()->set_basis_points(1000);
+    offer.mutable_targeting()->set_audience(v1::AUDIENCE_ASSIGNED);
+    v1::Offer everyone_offer = offer;
+    everyone_offer.set_offer_id("EVERYONE");
+    storage->put_offers({offer, everyone_offer}, nullptr);
+    const auto campaign = [&](const std::string& id) {
+        v1::Campaign c;
+        c.set_campaign_id(id);
+        c.set_name(id);
+        c.set_offer_id(id);
+        *c.mutable_starts() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(now_ms);
+        *c.mutable_ends() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(now_ms + 14 * hq::k_day_ms);
+        c.set_control_basis_points(1000);
+        return c;
+    };
+    v1::Campaign narrow = campaign("NARROW");
+    auto& a = *narrow.mutable_audience();
+    for (const char* s : {"loyal", "at_risk", "champion", "big_spender"})
+        a.add_segments(s);
+    a.add_tiers(v1::TIER_SILVER);
+    a.add_tiers(v1::TIER_GOLD);
+    a.mutable_frequency()->set_min(2);
+    a.mutable_frequency()->set_max(5);
+    auto& bought = *a.add_bought();
+    bought.set_gtin("871000007");
+    bought.set_within_days(30);
+    a.set_lapsed_days(7);
+    storage->put_campaign(narrow, nullptr);
+    storage->put_campaign(campaign("EVERYONE"), nullptr);
+    for (const std::string id : {"NARROW", "EVERYONE"}) {
+        start = Clock::now();
+        const auto runs = storage->run_campaigns(now, id);
+        const double took = seconds_since(start);
+        const auto& r = runs.at(0);
+        std::printf("targeting %-8s over %d customers: %.2f s (%.0f customers/s), %zu assigned + %zu control\n",
+                    id.c_str(), customers, took, customers / took, r.targeted, r.control);
+        start = Clock::now();
+        const auto u = storage->campaign_uplift(id, now);
+        std::printf("uplift report %-8s: %.2f s\n", id.c_str(), seconds_since(start));
+    }
+    start = Clock::now();
+    const auto again = storage->run_campaigns(now);
+    std::printf("targeting again (both live, nobody new): %.2f s\n", seconds_since(start));
+    std::printf("max RSS %ld MiB\n", max_rss_mib());
+    std::filesystem::remove_all(dir);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "apply";
+    if (mode == "target") return target(argc > 2 ? std::atoi(argv[2]) : 1'000'000);
     if (mode != "apply") {
-        std::fprintf(stderr, "usage: hq_bench apply [customers] [days]\n");
+        std::fprintf(stderr, "usage: hq_bench apply [customers] [days] | hq_bench target [customers]\n");
         return 2;
     }
     hq::synth::Options options;

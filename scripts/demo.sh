@@ -171,21 +171,60 @@ cat > basket-utrecht.jsonl <<'JSON'
 JSON
 ctl S0002 basket run basket-utrecht.jsonl
 
-say "11. Close of day at head office: sales per store, offers redeemed, the fleet, conflicts"
+say "11. Head office aims a campaign: bakery shoppers get a 20% coupon; it reaches the tills and is redeemed"
+note "(one shopper here, so no control group; step 14 runs one with a control group on a whole generated chain)"
+today=$(date -u +%F)
+cat > campaign-bread.toml <<TOML
+id = "BREAD-LOVERS"
+name = "Bread lovers: 20% off bakery"
+starts = $today
+ends = $(date -u -d '+14 days' +%F)
+control_percent = 0
+per_customer = 1
+budget = 100.00
+[audience]
+[[audience.bought]]
+department = "bakery"
+within_days = 30
+[offer]
+name = "20% off bakery, just for you"
+receipt_text = "Your coupon: 20% off bakery"
+percent_off = { items = { departments = ["bakery"] }, basis_points = 2000 }
+TOML
+hq campaign add campaign-bread.toml | tee campaign-add.out
+version=$(sed -n 's/^catalog version \([0-9]*\).*/\1/p' campaign-add.out)
+for _ in $(seq 50); do  # the till has the assignment once it holds that catalog version
+  held=$(loyaltyctl --config "$work/S0002/terminal.toml" status | sed -n 's/^Catalog   version //p')
+  [ "${held:-0}" -ge "$version" ] && break
+  sleep 0.2
+done
+swipe S0002 ';6036000000123450=4912101?'
+sleep 0.5
+cat > basket-coupon.jsonl <<'JSON'
+{"beginBasket":{"cashierId":"C-201"}}
+{"addItem":{"gtin":"4056489123456","description":"Sourdough bread","department":"bakery","quantity":{"units":"2"},"unitPrice":{"minorUnits":"349"}}}
+{"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"1000"}}]}}
+JSON
+ctl S0002 basket run basket-coupon.jsonl | grep -E '^(Sale|Subtotal|  [A-Z].*-[0-9]|TOTAL)'
+sleep 1
+hq report campaigns
+
+say "12. Close of day at head office: sales per store, offers redeemed, the fleet, conflicts"
 sleep 1
 hq report summary
 hq terminals
 hq conflicts
 
-say "12. Everything stops cleanly (SIGTERM, as systemd stops it)"
+say "13. Everything stops cleanly (SIGTERM, as systemd stops it)"
 for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 pids=()
 tail -n 1 hq.log
 tail -n 1 S0001/loyaltyd.log
 tail -n 1 S0002/loyaltyd.log
-say "13. What head office learns from a whole chain: 1,000 generated shoppers over six weeks (a separate database)"
-note "profiles (consenting shoppers only), segments, products bought together, fraud signals, erasure"
+say "14. What head office learns from a whole chain: 1,000 generated shoppers over six weeks (a separate database)"
+note "profiles (consenting shoppers only), segments, products bought together, a campaign with a control group,"
+note "fraud signals, erasure"
 sed -e 's|^database = .*|database = "chain-data/hq.db"|' hq.toml > chain.toml
 for n in 1 2 3 4; do  # 22 km apart, north to south
   printf '[[stores]]\nid = "S000%s"\nlatitude = 52.%s\nlongitude = 5.0\n' "$n" "$(( 2 * n ))" >> chain.toml
@@ -196,6 +235,10 @@ chain profiles refresh
 chain report sales --by department
 chain report customers --by segment
 chain report bought-together --top 4
+sed -e "s/^starts = .*/starts = $today/" -e "s/^ends = .*/ends = $(date -u -d '+14 days' +%F)/" \
+  "$root/firmware-config/examples/campaign-bakery.toml" > chain-campaign.toml
+chain campaign add chain-campaign.toml
+chain campaign list
 chain customer profile S0001-T01-SYNTH-C000001
 chain alerts --days 42
 chain customer erase S0001-T01-SYNTH-C000001
