@@ -43,8 +43,14 @@ std::optional<std::int64_t> read_instant(TomlReader& r, std::string_view key) {
     }
     using namespace std::chrono;
     const auto days_of = [](const toml::date& d) { return sys_days{year{d.year} / month{d.month} / day{d.day}}; };
+    const auto in_range = [&](const toml::date& v) {
+        if (v.year >= 2000 && v.year <= 2200) return true;
+        r.error(key, "must be a date between the years 2000 and 2200");
+        return false;
+    };
     if (const auto* d = node->as_date()) {
         const toml::date v = d->get();
+        if (!in_range(v)) return std::nullopt;
         if (!year_month_day{year{v.year}, month{v.month}, day{v.day}}.ok()) {
             r.error(key, "is not a calendar date");
             return std::nullopt;
@@ -53,6 +59,7 @@ std::optional<std::int64_t> read_instant(TomlReader& r, std::string_view key) {
     }
     if (const auto* dt = node->as_date_time()) {
         const toml::date_time v = dt->get();
+        if (!in_range(v.date)) return std::nullopt;
         if (!v.offset) {
             r.error(key, "a date-time needs a UTC offset (e.g. 2026-12-01T08:00:00Z), or give a date");
             return std::nullopt;
@@ -124,6 +131,8 @@ void read_purchases(TomlReader& audience, std::string_view key,
         const auto gtin = r.string("gtin", false);
         const auto department = r.string("department", false);
         if (gtin.has_value() == department.has_value()) r.error("gtin", "give a gtin or a department (one of them)");
+        if (gtin && gtin->empty()) r.error("gtin", "must not be empty");
+        if (department && department->empty()) r.error("department", "must not be empty");
         if (gtin) c.set_gtin(*gtin);
         if (department) c.set_department(*department);
         if (auto days = r.integer("within_days", 1, 3650)) c.set_within_days(static_cast<std::uint32_t>(*days));
@@ -176,15 +185,23 @@ void read_audience(TomlReader& root, v1::CampaignAudience& a) {
             }
             TomlReader l(*(*likely)[i].as_table(), prefix, r.diagnostics());
             v1::LikelyToBuy* out = a.add_likely_to_buy();
-            if (auto gtin = l.string("gtin")) out->set_gtin(*gtin);
+            if (auto gtin = l.string("gtin")) {
+                if (gtin->empty()) l.error("gtin", "must not be empty");
+                out->set_gtin(*gtin);
+            }
             out->set_min_lift(l.number("min_lift", 1.0, 1e6, false).value_or(1.5));
             out->set_not_within_days(
                 static_cast<std::uint32_t>(l.integer("not_within_days", 1, 3650, false).value_or(30)));
             l.finish();
         }
     }
-    read_strings(r, "stores",
-                 [&](const std::string& s, const std::string&, const toml::source_region&) { a.add_stores(s); });
+    read_strings(r, "stores", [&](const std::string& s, const std::string& item, const toml::source_region& at) {
+        if (s.empty()) {
+            r.diagnostics().error(at, item, "must not be empty: a store id such as \"S0001\"");
+            return;
+        }
+        a.add_stores(s);
+    });
     r.finish();
 }
 

@@ -253,6 +253,19 @@ void Campaigns::put(const v1::Campaign& campaign, std::int64_t now_ms) {
         throw StorageError("campaign " + campaign.campaign_id() + " assigns offer " + held->campaign.offer_id() +
                            ": its offer cannot change (retire it and add a new campaign)");
     }
+    // Members chosen under one control share or limit and members under another would not compare.
+    if (held && (held->campaign.control_basis_points() != campaign.control_basis_points() ||
+                 held->campaign.per_customer() != campaign.per_customer())) {
+        auto& any = db_.cached("SELECT 1 FROM campaign_members WHERE campaign_id = ? LIMIT 1");
+        any.bind(1, campaign.campaign_id());
+        const bool has_members = any.step();
+        any.reset();
+        if (has_members) {
+            throw StorageError("campaign " + campaign.campaign_id() +
+                               " has members: its control share and per_customer cannot change (retire it and add a "
+                               "new campaign)");
+        }
+    }
     // One campaign per offer: another's members holding it would spoil this one's control group.
     auto& other =
         db_.cached("SELECT campaign_id FROM campaigns WHERE offer_id = ? AND campaign_id != ? AND state != ?");
@@ -273,10 +286,11 @@ void Campaigns::put(const v1::Campaign& campaign, std::int64_t now_ms) {
         .bind(6, now_ms)
         .run();
     if (held && ms_of(held->campaign.ends()) != ms_of(campaign.ends())) {
-        // The members' coupons now expire at the new end.
+        // The members' coupons now expire at the new end (withdrawn ones too: a resume sends them).
         db_.cached(
-               "UPDATE assignments SET expires_at = ?1, changed_version = ?2 WHERE offer_id = ?3 AND withdrawn = 0 "
-               "AND customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign_id = ?4 AND control = 0)")
+               "UPDATE assignments SET expires_at = ?1, changed_version = CASE WHEN withdrawn = 0 THEN ?2 ELSE "
+               "changed_version END WHERE offer_id = ?3 AND customer_id IN (SELECT customer_id FROM "
+               "campaign_members WHERE campaign_id = ?4 AND control = 0)")
             .bind_all(ms_of(campaign.ends()), version_(), campaign.offer_id(), campaign.campaign_id())
             .run();
     }
@@ -426,6 +440,10 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
         run.skipped = "its offer " + c.offer_id() + " is retired";
         return run;
     }
+    if (offer.targeting().audience() != v1::AUDIENCE_ASSIGNED) {
+        run.skipped = "its offer " + c.offer_id() + " is no longer for assigned customers only";
+        return run;
+    }
     const CampaignRow row = row_of(stored);
     if (row.budget_spent) {
         run.skipped = "budget spent";
@@ -445,11 +463,13 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
         "WHERE p.customer_id > ? AND c.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM campaign_members m WHERE "
         "m.campaign_id = ? AND m.customer_id = p.customer_id)" +
         where.sql + " ORDER BY p.customer_id LIMIT " + std::to_string(k_chunk));
-    std::mt19937_64 random{std::random_device{}()};
+    std::random_device entropy;
+    std::seed_seq seed{entropy(), entropy(), entropy(), entropy(), entropy(), entropy(), entropy(), entropy()};
+    std::mt19937_64 random{seed};
     const std::int64_t expires = ms_of(c.ends());
     const std::int64_t uses = c.per_customer();
     std::string cursor;
-    bool full = false;
+    bool full = false, changed = false;
     while (!full && !(stop && stop())) {
         std::vector<std::string> chunk;
         select.bind(1, cursor).bind(2, c.campaign_id());
@@ -460,9 +480,21 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
         if (chunk.empty()) break;
         cursor = chunk.back();
         write_([&] {
+            // Read again inside the write: the campaign may have been paused, retired or changed,
+            // and a customer may have withdrawn consent or been erased, since the chunk was read
+            // (another process, or serve's refresher, writes in between).
+            const auto now_stored = find(c.campaign_id());
+            if (!now_stored || now_stored->state != v1::CAMPAIGN_STATE_LIVE ||
+                now_stored->campaign.SerializeAsString() != c.SerializeAsString()) {
+                changed = true;
+                return;
+            }
             const std::int64_t version = version_();
+            // Still profiled, not erased, not a member yet (a run beside this one may have taken it).
             auto& member = db_.cached(
-                "INSERT INTO campaign_members (campaign_id, customer_id, control, chosen_at) VALUES (?, ?, ?, ?)");
+                "INSERT OR IGNORE INTO campaign_members (campaign_id, customer_id, control, chosen_at) SELECT ?1, "
+                "?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM profiles p JOIN customers c ON c.customer_id = p.customer_id "
+                "WHERE p.customer_id = ?2 AND c.erased_at IS NULL)");
             auto& assign = db_.cached(
                 "INSERT INTO assignments (offer_id, customer_id, code, uses_left, expires_at, assigned_at, withdrawn, "
                 "changed_version) VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (offer_id, customer_id, code) DO UPDATE "
@@ -476,6 +508,7 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
                 }
                 member.reset();
                 member.bind_all(c.campaign_id(), customer, std::int64_t{control ? 1 : 0}, now_ms).run();
+                if (db_.changes() == 0) continue;
                 if (control) {
                     ++run.control;
                     continue;
@@ -492,10 +525,18 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
             member.reset();
             assign.reset();
         });
+        if (changed) {
+            run.skipped = "changed while it ran (paused, retired or added again): the next run goes on";
+            return run;
+        }
     }
-    write_([&] {
-        db_.cached("UPDATE campaigns SET last_run = ? WHERE campaign_id = ?").bind_all(now_ms, c.campaign_id()).run();
-    });
+    if (!(stop && stop())) {  // a run stopped part-way has not covered everyone
+        write_([&] {
+            db_.cached("UPDATE campaigns SET last_run = ? WHERE campaign_id = ?")
+                .bind_all(now_ms, c.campaign_id())
+                .run();
+        });
+    }
     return run;
 }
 
@@ -559,13 +600,18 @@ void Campaigns::consent_withdrawn(const std::string& customer_id) {
     any.bind(1, customer_id);
     const bool held = any.step();
     any.reset();
-    if (!held) return;
-    db_.cached(
-           "UPDATE assignments SET withdrawn = 1, changed_version = ?1 WHERE customer_id = ?2 AND withdrawn = 0 AND "
-           "offer_id IN (SELECT c.offer_id FROM campaigns c JOIN campaign_members m ON m.campaign_id = c.campaign_id "
-           "WHERE m.customer_id = ?2 AND m.control = 0)")
-        .bind_all(version_(), customer_id)
-        .run();
+    if (held) {
+        db_.cached(
+               "UPDATE assignments SET withdrawn = 1, changed_version = ?1 WHERE customer_id = ?2 AND withdrawn = 0 "
+               "AND "
+               "offer_id IN (SELECT c.offer_id FROM campaigns c JOIN campaign_members m ON m.campaign_id = "
+               "c.campaign_id "
+               "WHERE m.customer_id = ?2 AND m.control = 0)")
+            .bind_all(version_(), customer_id)
+            .run();
+    }
+    // Membership is profiling too: it goes (given again, a later run may choose them anew).
+    db_.cached("DELETE FROM campaign_members WHERE customer_id = ?").bind(1, customer_id).run();
 }
 
 void Campaigns::sale_points(std::int64_t sale_row, const v1::PointsSummary& points) {

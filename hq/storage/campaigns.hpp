@@ -49,8 +49,9 @@ public:
     std::vector<TargetingRun> run(std::int64_t now_ms, const std::string& only, const std::function<bool()>& stop);
     std::optional<CampaignUplift> uplift(const std::string& campaign_id, std::int64_t now_ms);
 
-    // Inside the apply transaction: the customer withdrew profiling consent (or was erased), so
-    // their campaign assignments are taken back from the tills.
+    // Inside the apply transaction: the customer withdrew profiling consent, so their campaign
+    // assignments are taken back from the tills and their memberships deleted (spend after the
+    // withdrawal is nobody's to analyse; given again, a later run may choose them anew).
     void consent_withdrawn(const std::string& customer_id);
     // A sale's bonus points per offer (inside the apply transaction).
     void sale_points(std::int64_t sale_row, const v1::PointsSummary& points);

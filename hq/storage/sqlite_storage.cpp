@@ -606,8 +606,13 @@ public:
     void put_offers(const std::vector<v1::Offer>& list, const v1::PointsRules* rules) override {
         write_group([&] {
             const std::int64_t now = to_unix_ms(Clock::now());
-            for (const v1::Offer& offer : list)
+            for (const v1::Offer& offer : list) {
+                if (auto owner = campaign_of(offer.offer_id())) {
+                    throw StorageError("offer " + offer.offer_id() + " is campaign " + *owner +
+                                       "'s: change it with the campaign (campaign add), or retire the campaign first");
+                }
                 put_offer(offer, now);
+            }
             if (rules != nullptr) {
                 db_.cached("INSERT OR REPLACE INTO points_rules (id, body, changed_version) VALUES (1, ?, ?)")
                     .bind_blob(1, rules->SerializeAsString())
@@ -615,6 +620,15 @@ public:
                     .run();
             }
         });
+    }
+
+    // The campaign (not retired) that assigns the offer, if any.
+    std::optional<std::string> campaign_of(const std::string& offer_id) {
+        auto& read = db_.cached("SELECT campaign_id FROM campaigns WHERE offer_id = ? AND state != ?");
+        read.bind(1, offer_id).bind(2, std::int64_t{v1::CAMPAIGN_STATE_RETIRED});
+        std::optional<std::string> owner = read.step() ? std::optional{read.column_text(0)} : std::nullopt;
+        read.reset();
+        return owner;
     }
 
     // Inside a write transaction: adds the offer, or replaces it under the next revision.
@@ -688,6 +702,11 @@ public:
             const bool live = offer.step();
             offer.reset();
             if (!live) throw StorageError("no live offer " + a.offer_id());
+            if (auto owner = campaign_of(a.offer_id())) {
+                throw StorageError(
+                    "offer " + a.offer_id() + " is campaign " + *owner +
+                    "'s: its members are chosen by targeting, with a control group that must not have it");
+            }
             auto& customer = db_.cached("SELECT 1 FROM customers WHERE customer_id = ?");
             customer.bind(1, a.customer_id());
             const bool known = customer.step();

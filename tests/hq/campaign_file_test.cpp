@@ -63,6 +63,7 @@ colour = "green"
 segments = ["champions"]
 tiers = ["bronze"]
 recency = [4, 2]
+stores = [""]
 [[audience.bought]]
 within_days = 30
 )");
@@ -81,6 +82,7 @@ within_days = 30
     CHECK_THAT(all, Catch::Contains("c.toml:11: audience.tiers[1]: unknown tier \"bronze\""));
     CHECK_THAT(all, Catch::Contains("c.toml:12: audience.recency: must be [min, max]"));
     CHECK_THAT(all, Catch::Contains("audience.bought[1].gtin: give a gtin or a department"));
+    CHECK_THAT(all, Catch::Contains("c.toml:13: audience.stores[1]: must not be empty"));
 
     // An [offer] for everyone, and one the tills would refuse.
     test::write_file(dir / "d.toml", R"(id = "D"

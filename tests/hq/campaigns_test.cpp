@@ -267,8 +267,8 @@ TEST_CASE("redemptions and spend during a campaign come back in its uplift repor
     REQUIRE(m.control.size() > 40);
 
     // During the campaign: every third targeted member redeems (spend 40.00, 8.00 off); every
-    // fifth control member shops (spend 30.00). Before the campaign and after its end: more sales,
-    // which must not count.
+    // fifth control member shops (spend 30.00). After its end: another sale, which must not count
+    // (the generated sales before it do not either).
     std::map<std::string, const hq::synth::Customer*> by_id;
     for (const auto& customer : chain.customers)
         by_id[customer.customer_id] = &customer;
@@ -377,11 +377,35 @@ TEST_CASE("pause, resume and retire reach the tills, and withdrawn consent takes
     till.send(*storage);
     CHECK(withdrawn_since(version) == std::set<std::string>{leaver});
     CHECK_FALSE(assigned(*storage, "ALL").contains(leaver));
+    CHECK_FALSE(members_of(dir / "hq.db", "ALL").targeted.contains(leaver));  // membership is profiling too
     // Resumed after a pause, still not theirs.
     storage->set_campaign_state("ALL", v1::CAMPAIGN_STATE_PAUSED);
     storage->set_campaign_state("ALL", v1::CAMPAIGN_STATE_LIVE);
     CHECK_FALSE(assigned(*storage, "ALL").contains(leaver));
     CHECK(assigned(*storage, "ALL").size() == m.targeted.size() - 1);
+
+    // The campaign's offer and members are the campaign's business only.
+    CHECK_THROWS_WITH(storage->put_offers({offer}, nullptr), Catch::Contains("is campaign ALL's"));
+    v1::OfferAssignment manual;
+    manual.set_offer_id("ALL");
+    manual.set_customer_id(*m.control.begin());
+    CHECK_THROWS_WITH(storage->assign(manual), Catch::Contains("is campaign ALL's"));
+    v1::Campaign other_share = c;
+    other_share.set_control_basis_points(5000);
+    CHECK_THROWS_WITH(storage->put_campaign(other_share, &offer), Catch::Contains("control share"));
+
+    // At most `max_customers` assigned.
+    v1::Campaign capped = campaign("CAPPED", "CAPPED", now, now + 7 * k_day, 1000);
+    capped.set_max_customers(10);
+    capped.set_owns_offer(true);
+    v1::Offer capped_offer = assigned_offer("CAPPED", "meat");
+    capped_offer.set_campaign_id("CAPPED");
+    storage->put_campaign(capped, &capped_offer);
+    storage->run_campaigns(hq::Clock::time_point{std::chrono::milliseconds{now}}, "CAPPED");
+    CHECK(members_of(dir / "hq.db", "CAPPED").targeted.size() == 10);
+    CHECK(assigned(*storage, "CAPPED").size() == 10);
+    CHECK(storage->run_campaigns(hq::Clock::time_point{std::chrono::milliseconds{now}}, "CAPPED").at(0).skipped ==
+          "max_customers reached");
 
     // Retired: its own offer is retired with it (the tills drop the offer and its assignments).
     version = storage->catalog_version();
