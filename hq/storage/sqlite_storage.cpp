@@ -1288,7 +1288,9 @@ private:
                "VALUES (?,?,?,?,?,?,?)")
             .bind_all(customer_id, delta, reason, terminal_id, static_cast<std::int64_t>(sequence), at, balance)
             .run();
-        if (balance < 0 && delta < 0) {
+        // Only a redemption: a return's reversal can come before the sale that earned the points
+        // (another till's events late), which is no conflict; the balance is right once both are in.
+        if (balance < 0 && delta < 0 && reason.starts_with("redeemed")) {
             conflict("balance_below_zero", store_id, terminal_id, sequence, customer_id,
                      "customer " + customer_id + "'s points balance went to " + std::to_string(balance) + " (" +
                          reason + " at terminal " + terminal_id + ", " + std::to_string(-delta) +

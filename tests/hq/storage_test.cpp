@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <google/protobuf/util/time_util.h>
 
 #include "common/sqlite/database.hpp"
 #include "hq/ingest/catalog_reader.hpp"
@@ -276,6 +277,32 @@ TEST_CASE(
     REQUIRE(delta[0].revocations_size() == 1);
     CHECK(delta[0].revocations(0).code() == "BN-7Q2K");
     CHECK(delta[0].revocations(0).kind() == v1::REVOCATION_KIND_COUPON_CODE_REDEEMED);
+}
+
+TEST_CASE("a return's points reversal applied before the sale that earned them is no balance conflict") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    hello(*s, contact("S0042-T04"));
+    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}));
+    // T04 takes back a sale of T03's whose event has not arrived yet (T03 was offline).
+    v1::Event back;
+    back.mutable_header()->set_terminal_id("S0042-T04");
+    back.mutable_header()->set_store_id("S0042");
+    back.mutable_header()->set_sequence(1);
+    *back.mutable_header()->mutable_terminal_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    auto& r = *back.mutable_sale_return();
+    r.set_return_id("S0042-T04-R000001");
+    r.set_original_sale_id("S0042-T03-2");
+    r.set_original_terminal_id("S0042-T03");
+    r.set_customer_id("C-1");
+    r.set_points_reversed(50);
+    *r.mutable_refund_total() = eur(300);
+    store(*s, batch_of({back}), "S0042-T04");
+    CHECK(s->customer("C-1")->points_balance() == -50);
+    store(*s, batch_of({with_points(purchase(2), "C-1", 50, 0)}));
+    CHECK(s->customer("C-1")->points_balance() == 0);
+    CHECK(conflict_kinds(*s).empty());
 }
 
 TEST_CASE("a terminal back with another database counts its sequences again from 1: nothing is taken for a replay") {
