@@ -47,7 +47,7 @@ void ProfileRefresher::run(std::chrono::seconds first_after) {
         try {
             for (const TargetingRun& run :
                  storage_->run_campaigns(Clock::now(), {}, [this] { return stopping_.load(); })) {
-                if (run.targeted + run.control + run.withdrawn > 0) spdlog::info("campaign {}", run.describe());
+                if (run.targeted + run.control > 0) spdlog::info("campaign {}", run.describe());
             }
         } catch (const std::exception& e) {
             spdlog::error("campaigns: targeting failed, tried again in {} min: {}", every_.count(), e.what());

@@ -191,10 +191,8 @@ std::string random_code(const std::string& offer_id, std::mt19937_64& random) {
 
 std::string TargetingRun::describe() const {
     if (!skipped.empty()) return campaign_id + ": not targeted (" + skipped + ")";
-    std::string text = campaign_id + ": " + std::to_string(targeted) + " customer(s) assigned the offer, " +
-                       std::to_string(control) + " held out as control";
-    if (withdrawn > 0) text += ", " + std::to_string(withdrawn) + " assignment(s) withdrawn (consent gone)";
-    return text;
+    return campaign_id + ": " + std::to_string(targeted) + " customer(s) assigned the offer, " +
+           std::to_string(control) + " held out as control";
 }
 
 std::string_view Campaigns::schema() {
@@ -296,14 +294,14 @@ void Campaigns::put(const v1::Campaign& campaign, std::int64_t now_ms) {
     }
 }
 
-std::size_t Campaigns::withdraw_members(const v1::Campaign& c, bool withdraw) {
-    // Resumed: only members who still have a profile (consent) get theirs back.
-    auto& update = db_.cached(
-        "UPDATE assignments SET withdrawn = ?1, changed_version = ?2 WHERE offer_id = ?3 AND withdrawn = 1 - ?1 AND "
-        "customer_id IN (SELECT m.customer_id FROM campaign_members m WHERE m.campaign_id = ?4 AND m.control = 0 "
-        "AND (?1 = 1 OR EXISTS (SELECT 1 FROM profiles p WHERE p.customer_id = m.customer_id)))");
-    update.bind_all(std::int64_t{withdraw ? 1 : 0}, version_(), c.offer_id(), c.campaign_id()).run();
-    return static_cast<std::size_t>(db_.changes());
+void Campaigns::withdraw_members(const v1::Campaign& c, bool withdraw) {
+    // Members who withdrew consent are members no more, erased ones hold no assignment: what a
+    // member holds is theirs to get back.
+    db_.cached(
+           "UPDATE assignments SET withdrawn = ?1, changed_version = ?2 WHERE offer_id = ?3 AND withdrawn = 1 - ?1 AND "
+           "customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign_id = ?4 AND control = 0)")
+        .bind_all(std::int64_t{withdraw ? 1 : 0}, version_(), c.offer_id(), c.campaign_id())
+        .run();
 }
 
 bool Campaigns::set_state(const std::string& campaign_id, v1::CampaignState state, std::int64_t now_ms) {
@@ -409,27 +407,6 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
     if (stored.state == v1::CAMPAIGN_STATE_RETIRED) run.skipped = "retired";
     if (run.skipped.empty() && now_ms >= ms_of(c.ends())) run.skipped = "ended";
     if (!run.skipped.empty()) return run;
-
-    // Members who withdrew profiling consent since (consent_withdrawn() takes theirs back as the
-    // event is applied; this catches any other way a profile went).
-    auto& lost = db_.cached(
-        "SELECT count(*) FROM assignments a JOIN campaign_members m ON m.campaign_id = ?1 AND m.customer_id = "
-        "a.customer_id AND m.control = 0 WHERE a.offer_id = ?2 AND a.withdrawn = 0 AND NOT EXISTS "
-        "(SELECT 1 FROM profiles p WHERE p.customer_id = a.customer_id)");
-    lost.bind_all(c.campaign_id(), c.offer_id());
-    const std::int64_t to_withdraw = lost.step() ? lost.column_int64(0) : 0;
-    lost.reset();
-    if (to_withdraw > 0) {
-        write_([&] {
-            db_.cached(
-                   "UPDATE assignments SET withdrawn = 1, changed_version = ?1 WHERE offer_id = ?2 AND withdrawn = 0 "
-                   "AND customer_id IN (SELECT m.customer_id FROM campaign_members m WHERE m.campaign_id = ?3 AND "
-                   "m.control = 0 AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.customer_id = m.customer_id))")
-                .bind_all(version_(), c.offer_id(), c.campaign_id())
-                .run();
-            run.withdrawn = static_cast<std::size_t>(db_.changes());
-        });
-    }
 
     auto& offer_read = db_.cached("SELECT body FROM offers WHERE offer_id = ? AND retired_at IS NULL");
     offer_read.bind(1, c.offer_id());

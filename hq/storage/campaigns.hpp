@@ -65,8 +65,8 @@ private:
     std::optional<Stored> find(const std::string& campaign_id);
     CampaignRow row_of(const Stored& stored);
     TargetingRun target(const Stored& stored, std::int64_t now_ms, const std::function<bool()>& stop);
-    // Takes the targeted members' assignments back (withdraw) or sends them again; returns how many.
-    std::size_t withdraw_members(const v1::Campaign& c, bool withdraw);
+    // Takes the targeted members' assignments back (withdraw) or sends them again.
+    void withdraw_members(const v1::Campaign& c, bool withdraw);
 
     sqlite::Database& db_;
     std::function<std::int64_t()> version_;

@@ -246,10 +246,9 @@ struct CampaignRow {
 // What one targeting run did for one campaign.
 struct TargetingRun {
     std::string campaign_id;
-    std::size_t targeted = 0;   // new members assigned the offer
-    std::size_t control = 0;    // new members held out
-    std::size_t withdrawn = 0;  // assignments taken back (profiling consent withdrawn since)
-    std::string skipped;        // why nothing was targeted: "paused", "ended", "budget spent", ...
+    std::size_t targeted = 0;  // new members assigned the offer
+    std::size_t control = 0;   // new members held out
+    std::string skipped;       // why nothing was targeted: "paused", "ended", "budget spent", ...
     // "C: 12 customer(s) assigned the offer, 2 held out as control" (logs and the command line).
     std::string describe() const;
 };
@@ -347,8 +346,7 @@ public:
     virtual bool set_campaign_state(const std::string& campaign_id, v1::CampaignState state) = 0;
     // Targets every live campaign (or only `campaign_id`): profiled customers in the audience who
     // are not members yet become members, the control share held out, the rest assigned the
-    // offer; assignments of members who withdrew profiling consent are taken back. In short
-    // transactions; `stop` is asked between them.
+    // offer. In short transactions; `stop` is asked between them.
     virtual std::vector<TargetingRun> run_campaigns(Clock::time_point now, const std::string& campaign_id = {},
                                                     const std::function<bool()>& stop = {}) = 0;
     virtual std::optional<CampaignUplift> campaign_uplift(const std::string& campaign_id, Clock::time_point now) = 0;
