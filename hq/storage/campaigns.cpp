@@ -7,6 +7,8 @@
 #include <random>
 #include <variant>
 
+#include "common/random_text.hpp"
+
 namespace loyalty::hq {
 namespace {
 
@@ -174,17 +176,6 @@ void bind_values(sqlite::Statement& s, int first, const std::vector<Value>& valu
             v);
         ++i;
     }
-}
-
-// A single-use code for an offer that requires one: the offer id, a dash, 12 Crockford base32
-// characters (60 random bits).
-std::string random_code(const std::string& offer_id, std::mt19937_64& random) {
-    static constexpr char k_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    std::string code = offer_id + "-";
-    std::uint64_t bits = random();
-    for (int i = 0; i < 12; ++i, bits >>= 5)
-        code += k_alphabet[bits & 31];
-    return code;
 }
 
 }  // namespace
@@ -493,8 +484,9 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
                 assign.reset();
                 assign
                     .bind_all(c.offer_id(), customer,
-                              offer.limits().requires_code() ? random_code(c.offer_id(), random) : std::string{}, uses,
-                              expires, now_ms, version)
+                              offer.limits().requires_code() ? c.offer_id() + "-" + random_crockford(12, random)
+                                                             : std::string{},
+                              uses, expires, now_ms, version)
                     .run();
                 ++run.targeted;
                 ++targeted;

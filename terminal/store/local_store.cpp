@@ -10,6 +10,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/random_text.hpp"
 #include "common/sqlite/migrations.hpp"
 #include "proto/event_kind.hpp"
 #include "terminal/store/schema.hpp"
@@ -691,13 +692,10 @@ v1::PointsRules LocalStore::load_points_rules() {
 }
 
 void LocalStore::renew_id_tag() {
-    static constexpr std::string_view k_alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     std::random_device random;
     std::string tag;
     do {
-        tag.clear();
-        for (int i = 0; i < 5; ++i)
-            tag += k_alphabet[random() % k_alphabet.size()];
+        tag = random_crockford(5, random);
     } while (tag == id_tag_);
     db_.cached("UPDATE identity SET id_tag = ? WHERE id = 1").bind(1, tag).run();
     id_tag_ = tag;

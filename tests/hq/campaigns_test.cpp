@@ -407,6 +407,27 @@ TEST_CASE("pause, resume and retire reach the tills, and withdrawn consent takes
     CHECK(storage->run_campaigns(hq::Clock::time_point{std::chrono::milliseconds{now}}, "CAPPED").at(0).skipped ==
           "max_customers reached");
 
+    // An offer that needs a code: every targeted member gets a code of their own.
+    v1::Campaign coded = campaign("CODED", "CODED", now, now + 7 * k_day, 1000);
+    coded.set_owns_offer(true);
+    v1::Offer coded_offer = assigned_offer("CODED", "meat");
+    coded_offer.set_campaign_id("CODED");
+    coded_offer.mutable_limits()->set_requires_code(true);
+    storage->put_campaign(coded, &coded_offer);
+    storage->run_campaigns(hq::Clock::time_point{std::chrono::milliseconds{now}}, "CODED");
+    std::set<std::string> codes;
+    for (const auto& part : storage->catalog_since(0, 1 << 22)) {
+        for (const auto& a : part.assignments()) {
+            if (a.offer_id() != "CODED") continue;
+            CHECK(a.code().size() == 6 + 12);
+            CHECK(a.code().starts_with("CODED-"));
+            CHECK(a.code().find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZ", 6) == std::string::npos);
+            codes.insert(a.code());
+        }
+    }
+    CHECK(codes.size() == members_of(dir / "hq.db", "CODED").targeted.size());
+    CHECK(codes.size() > 50);
+
     // Retired: its own offer is retired with it (the tills drop the offer and its assignments).
     version = storage->catalog_version();
     REQUIRE(storage->set_campaign_state("ALL", v1::CAMPAIGN_STATE_RETIRED));
