@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "hq/cli/campaign_commands.hpp"
+#include "hq/cli/fleet_commands.hpp"
 #include "hq/cli/report_format.hpp"
 #include "hq/cli/table.hpp"
 #include "hq/config/hq_config.hpp"
@@ -44,24 +45,6 @@ std::optional<HqConfig> load_config(const std::string& file) {
 // Head office's amounts: minor units of a two-decimal currency (the configuration's).
 std::string money(std::int64_t minor_units) {
     return terminal::format_amount(minor_units, 2);
-}
-
-std::string when_ms(std::int64_t unix_ms) {
-    return google::protobuf::util::TimeUtil::ToString(
-               google::protobuf::util::TimeUtil::MillisecondsToTimestamp(unix_ms))
-        .substr(0, 19);
-}
-
-std::string when(Clock::time_point t) {
-    return when_ms(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-
-std::string ago(Clock::time_point t) {
-    const auto s = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t).count();
-    if (s < 120) return std::to_string(s) + " s ago";
-    if (s < 7200) return std::to_string(s / 60) + " min ago";
-    if (s < 172800) return std::to_string(s / 3600) + " h ago";
-    return std::to_string(s / 86400) + " days ago";
 }
 
 // libprotobuf reports e.g. invalid UTF-8 in a terminal's strings on stderr by itself; that is
@@ -106,41 +89,6 @@ int serve(const HqConfig& config) {
     const IngestStats stats = ingest.stats();
     spdlog::info("stopped cleanly: {} new event(s) in {} batch(es), {} commit(s); {} applied", stats.events,
                  stats.batches, stats.commits, stats.applied);
-    return 0;
-}
-
-// The fleet: in a table the last contact reads "12 s ago"; in CSV and JSON it is a time.
-int terminals(Storage& storage, ReportFormat format) {
-    using Kind = Report::Kind;
-    Report report;
-    report.columns = {{"store", Kind::text},        {"terminal", Kind::text},      {"link", Kind::text},
-                      {"last_contact", Kind::text}, {"held_through", Kind::count}, {"backlog", Kind::count},
-                      {"events", Kind::count},      {"catalog", Kind::count},      {"version", Kind::text}};
-    for (const auto& t : storage.terminals()) {
-        report.rows.push_back({t.store_id, t.terminal_id, t.connected ? "connected" : "offline",
-                               format == ReportFormat::table ? ago(t.last_contact) : when(t.last_contact),
-                               std::to_string(t.stored_through), std::to_string(t.backlog), std::to_string(t.events),
-                               std::to_string(t.catalog_version), t.software_version});
-    }
-    std::printf("%s", render_report(report, format).c_str());
-    return 0;
-}
-
-int conflicts(Storage& storage, ReportFormat format) {
-    using Kind = Report::Kind;
-    Report report;
-    report.columns = {{"id", Kind::count},      {"detected", Kind::text},     {"kind", Kind::text},
-                      {"store", Kind::text},    {"terminal", Kind::text},     {"event", Kind::text},
-                      {"customer", Kind::text}, {"what_happened", Kind::text}};
-    for (const auto& c : storage.conflicts()) {
-        report.rows.push_back({std::to_string(c.id), when(c.detected_at), c.kind, c.store_id, c.terminal_id,
-                               c.sequence == 0 ? "" : std::to_string(c.sequence), c.customer_id, c.detail});
-    }
-    if (report.rows.empty() && format == ReportFormat::table) {
-        std::printf("No conflicts.\n");
-        return 0;
-    }
-    std::printf("%s", render_report(report, format).c_str());
     return 0;
 }
 
@@ -275,7 +223,7 @@ int customer_profile(Storage& storage, const std::string& id) {
     }
     std::printf("Customer        %s\n", id.c_str());
     std::printf("Visits          %lld (first %s, last %s)\n", static_cast<long long>(p->visits),
-                when_ms(p->first_visit_ms).c_str(), when_ms(p->last_visit_ms).c_str());
+                report_time_ms(p->first_visit_ms).c_str(), report_time_ms(p->last_visit_ms).c_str());
     std::printf("Spend           %s (refunds %s), average basket %s\n", money(p->spend).c_str(),
                 money(p->refunds).c_str(), money(p->average_basket()).c_str());
     if (p->median_gap_days) std::printf("Rhythm          a visit every %.1f days (median)\n", *p->median_gap_days);
@@ -456,7 +404,7 @@ int main(int argc, char** argv) {
         if (*serve_cmd) return serve(*config);
         auto storage = open_sqlite_storage(config->database);
         const auto output = report_format(report_format_name).value_or(ReportFormat::table);
-        if (*terminals_cmd || *report_fleet_cmd) return terminals(*storage, output);
+        if (*terminals_cmd || *report_fleet_cmd) return terminals(*config, *storage, output);
         if (*conflicts_cmd || *report_conflicts_cmd) return conflicts(*storage, output);
         if (*offer_add_cmd) return offer_add(*storage, *config, offer_file);
         if (*offer_list_cmd) return offer_list(*storage, list_all);
@@ -501,7 +449,7 @@ int main(int argc, char** argv) {
                               {"at", Report::Kind::text},
                               {"what", Report::Kind::text}};
             for (const auto& a : storage->alerts(config->alerts, now - std::chrono::days{alert_days}, now)) {
-                report.rows.push_back({a.kind, a.customer_id, when_ms(a.at_ms), a.detail});
+                report.rows.push_back({a.kind, a.customer_id, report_time_ms(a.at_ms), a.detail});
             }
             std::printf("%s", render_report(report, output).c_str());
             return 0;

@@ -100,7 +100,7 @@ start_till() {  # STORE TERMINAL
       -e "s|^socket = .*|socket = \"$dir/pos.sock\"|" -e "s|^json_socket = .*|json_socket = \"$dir/pos-json.sock\"|" \
       -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" -e "s/^port = .*/port = 7443/" -e "s/^host = .*/host = \"127.0.0.1\"/" \
       -e "s|^ca_file = .*|ca_file = \"$work/pki/ca.pem\"|" -e "s|^cert_file = .*|cert_file = \"$work/pki/$2.pem\"|" \
-      -e "s|^key_file = .*|key_file = \"$work/pki/$2.key\"|" \
+      -e "s|^key_file = .*|key_file = \"$work/pki/$2.key\"|" -e "s|^crl_file = .*|crl_file = \"$work/pki/crl.pem\"|" \
       "$root/firmware-config/examples/terminal-serial.toml" > "$dir/terminal.toml"
   loyaltyd --config "$dir/terminal.toml" 2>>"$dir/loyaltyd.log" &
   pids+=("$!")

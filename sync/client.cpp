@@ -1,23 +1,52 @@
 #include "sync/client.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
 #include <google/protobuf/util/time_util.h>
+#include <openssl/x509.h>
 #include <random>
 #include <spdlog/spdlog.h>
 
 #include "sync/link.hpp"
+#include "sync/revocation_list.hpp"
 
 namespace loyalty::sync {
 namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// Writes `bytes` to `file` so that a crash leaves either the old file or the new one.
+void write_durably(const std::filesystem::path& file, const std::string& bytes) {
+    const std::filesystem::path temporary = file.string() + ".new";
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error(temporary.string() + ": cannot be written");
+    const bool written =
+        ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written || ::rename(temporary.c_str(), file.c_str()) != 0)
+        throw std::runtime_error(file.string() + ": cannot be written");
+    const int dir = ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+}
+
+// What the verify callback saw during one handshake with head office.
+struct Verification {
+    std::string refused;               // why the certificate was refused, for the log
+    std::string revocation_unchecked;  // why revocation could not be checked (no list, list expired)
+};
 }  // namespace
 
 struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
@@ -25,13 +54,17 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         : io(context_io),
           options(std::move(o)),
           store(s),
-          context(make_client_context(options.tls)),
+          ca(read_certificate(options.tls.ca_file)),
+          crl(held_revocation_list()),
+          context(make_client_context(options.tls, crl ? &*crl : nullptr)),
           sleep(context_io),
           wake(context_io) {}
 
     asio::io_context& io;
     ClientOptions options;
     ClientStore& store;
+    Certificate ca;
+    std::optional<RevocationList> crl;  // the newest list checked to be the CA's
     std::shared_ptr<asio::ssl::context> context;
     asio::steady_timer sleep;  // the backoff between links
     asio::steady_timer wake;   // the sender's "there may be something to send"
@@ -107,11 +140,34 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         }
         link->stream().lowest_layer().set_option(tcp::no_delay(true));
         SSL_set_tlsext_host_name(link->stream().native_handle(), options.host.c_str());
-        link->stream().set_verify_callback(asio::ssl::host_name_verification(options.host));
+        auto verification = std::make_shared<Verification>();
+        link->stream().set_verify_callback([verification, host_check = asio::ssl::host_name_verification(options.host),
+                                            host = options.host](bool preverified, asio::ssl::verify_context& verify) {
+            X509_STORE_CTX* chain = verify.native_handle();
+            X509* current = X509_STORE_CTX_get_current_cert(chain);
+            if (!preverified) {
+                const int error = X509_STORE_CTX_get_error(chain);
+                // No list, or an expired one: checked after the Welcome (which brings one).
+                if (error == X509_V_ERR_UNABLE_TO_GET_CRL || error == X509_V_ERR_CRL_HAS_EXPIRED) {
+                    verification->revocation_unchecked = X509_verify_cert_error_string(error);
+                    return true;
+                }
+                if (verification->refused.empty())
+                    verification->refused =
+                        std::string(X509_verify_cert_error_string(error)) + "; " + describe_certificate(current);
+                return false;
+            }
+            const bool named = host_check(preverified, verify);
+            if (!named && verification->refused.empty())
+                verification->refused = "the certificate does not name " + host + "; " + describe_certificate(current);
+            return named;
+        });
         auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::client, k_use_tuple);
         if (hec) {
-            fail("TLS handshake with " + options.host +
-                 " failed: " + (link->timed_out() ? std::string("timed out") : openssl_errors(hec.message())));
+            std::string why = link->timed_out() ? std::string("timed out") : openssl_errors(hec.message());
+            if (!verification->refused.empty())
+                why += " (head office's certificate refused: " + verification->refused + ")";
+            fail("TLS handshake with " + options.host + " failed: " + why);
             link->close();
             co_return false;
         }
@@ -126,6 +182,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         h->set_next_sequence(store.last_sequence() + 1);
         h->set_database_id(store.database_id());
         h->set_id_tag(store.id_tag());
+        h->set_revocation_list_number(crl ? crl->number() : 0);
         link->send(hello, options.step_timeout);
         v1::Envelope in;
         auto first = co_await link->read(in);
@@ -137,6 +194,12 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
             co_return false;
         }
         const auto& welcome = in.welcome();
+        if (!welcome.revocation_list().empty()) adopt(welcome.revocation_list());
+        if (const std::string why = untrusted(verification->revocation_unchecked); !why.empty()) {
+            fail(why);
+            link->close();
+            co_return false;
+        }
         const std::uint64_t head_office_holds = welcome.stored_through_sequence();
         std::uint64_t acked = store.acked_through();
         // Never beyond what this database holds: events it has not made yet are not acknowledged.
@@ -167,6 +230,62 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         co_await receiver(link);
         wake.cancel();
         co_return true;
+    }
+
+    // The lists installed with the till and kept from head office: the newest that is the CA's.
+    std::optional<RevocationList> held_revocation_list() const {
+        std::optional<RevocationList> newest;
+        for (const auto& file : {options.tls.crl_file, options.crl_state_file}) {
+            std::error_code ec;
+            if (file.empty() || !std::filesystem::exists(file, ec)) continue;
+            try {
+                RevocationList list = RevocationList::read_file(file);
+                list.check_issued_by(ca.get(), file.string());
+                if (!newest || list.number() > newest->number()) newest = std::move(list);
+            } catch (const std::exception& e) {
+                spdlog::error("sync: revocation list ignored: {}", e.what());
+            }
+        }
+        if (newest) spdlog::info("sync: revocation list {} in force", newest->summary());
+        return newest;
+    }
+
+    // A list from head office: used (and kept) when it is the CA's and newer than the one held.
+    void adopt(const std::string& der) {
+        try {
+            RevocationList list = RevocationList::parse(der, "head office's revocation list");
+            if (auto why = refuse_revocation_list(list, crl ? &*crl : nullptr, ca.get())) {
+                spdlog::warn("sync: revocation list from head office refused: {}", *why);
+                return;
+            }
+            if (!options.crl_state_file.empty()) write_durably(options.crl_state_file, list.der());
+            context = make_client_context(options.tls, &list);
+            crl = std::move(list);
+            spdlog::info("sync: revocation list {} from head office now in force", crl->summary());
+        } catch (const std::exception& e) {
+            spdlog::error("sync: revocation list from head office not used: {}", e.what());
+        }
+    }
+
+    // Why head office's certificate on this link is not to be trusted now (empty: it is): it is
+    // revoked by the list held, or revocation could not be checked at the handshake and the list
+    // held still does not allow it.
+    std::string untrusted(const std::string& unchecked_at_handshake) const {
+        X509* certificate = SSL_get0_peer_certificate(link->stream().native_handle());
+        if (certificate == nullptr) return "head office presented no certificate";
+        if (!crl) {
+            return "head office's certificate cannot be checked for revocation (" + unchecked_at_handshake +
+                   ") and head office sent no revocation list; nothing is sent until it does";
+        }
+        if (crl->expired()) {
+            return "head office's certificate cannot be checked for revocation: the revocation list held (" +
+                   crl->summary() + ") has expired and head office sent no newer one; nothing is sent until it does";
+        }
+        if (crl->revokes(certificate)) {
+            return "head office's certificate is revoked (" + describe_certificate(certificate) + "; revocation list " +
+                   crl->summary() + "); link refused";
+        }
+        return {};
     }
 
     // Head office lost events it had acknowledged (its database restored from a backup): those the
@@ -227,6 +346,14 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
                 }
                 case v1::Envelope::kPong: check_catalog(in.pong().catalog_version()); break;
                 case v1::Envelope::kCatalogDelta: receive_delta(in.catalog_delta()); break;
+                case v1::Envelope::kRevocationList: {
+                    adopt(in.revocation_list().der());
+                    if (const std::string why = untrusted("a new revocation list"); !why.empty()) {
+                        fail(why);
+                        l->close();
+                    }
+                    break;
+                }
                 case v1::Envelope::kError:
                     fail("head office refused: " + in.error().message());
                     l->close();

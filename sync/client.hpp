@@ -7,7 +7,15 @@
 //
 // The link is kept up for good: a failed connect, handshake or step closes it and a new one is
 // tried after a backoff that doubles from backoff_min to backoff_max with jitter; a link with
-// no frame for dead_after (the peer answers every Ping) is dead and replaced. Nothing here
+// no frame for dead_after (the peer answers every Ping) is dead and replaced.
+//
+// Revocation: the client holds the newest revocation list it has checked to be the chain CA's (the
+// one installed with the till, or a newer one head office sent, kept in crl_state_file) and checks
+// head office's certificate against it. A till whose list has expired (offline for weeks, installed
+// long ago) or that has none still completes the handshake (a certificate the old list revokes is
+// refused all the same) but sends nothing past its Hello until head office's Welcome brought a
+// current list that does not revoke head office's certificate; otherwise it closes the link and
+// says why. A newer list pushed during a link is checked the same way. Nothing here
 // blocks the till: every wait is an Asio wait on the daemon's one thread, and the store calls are
 // short SQLite statements.
 #pragma once
@@ -59,7 +67,9 @@ public:
 struct ClientOptions {
     std::string host;
     std::uint16_t port = 0;
-    TlsFiles tls;
+    TlsFiles tls;  // crl_file: the revocation list installed with the till (optional)
+    // Where the newest revocation list from head office is kept (DER); empty: kept in memory only.
+    std::filesystem::path crl_state_file;
     std::string store_id;
     std::string terminal_id;
     std::string software_version;

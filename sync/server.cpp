@@ -4,14 +4,17 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <google/protobuf/arena.h>
-#include <set>
+#include <map>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include "sync/link.hpp"
+#include "sync/revocation_list.hpp"
 
 namespace loyalty::sync {
 namespace {
@@ -32,8 +35,9 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         : io(context_io),
           options(std::move(o)),
           handler(h),
-          context(make_server_context(options.tls)),
           crl_time(modified(options.tls.crl_file)),
+          crl(read_checked_revocation_list(options.tls.crl_file, options.tls.ca_file)),
+          context(make_server_context(options.tls, crl)),
           acceptor(context_io) {
         const tcp::endpoint endpoint(asio::ip::make_address(options.listen_address), options.port);
         boost::system::error_code ec;
@@ -50,14 +54,25 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
     asio::io_context& io;
     ServerOptions options;
     ServerHandler& handler;
-    std::shared_ptr<asio::ssl::context> context;
     std::filesystem::file_time_type crl_time;
+    RevocationList crl;  // the one in force
+    std::shared_ptr<asio::ssl::context> context;
     tcp::acceptor acceptor;
     std::size_t live = 0;
     bool stopping = false;
-    std::set<std::shared_ptr<Link>> sessions;  // links past their hello, told of new catalogs
+    // Every link past its handshake, with the certificate it authenticated with: a new revocation
+    // list is checked against them. Those `welcomed` are told of new catalogs and lists.
+    struct Authenticated {
+        Certificate certificate;
+        std::string serial;
+        std::string peer;  // "S0001-T01 (127.0.0.1:40000)"
+        bool welcomed = false;
+    };
+    std::map<std::shared_ptr<Link>, Authenticated> links;
     asio::steady_timer announce_timer{io};
     std::uint64_t announced = 0;
+    asio::steady_timer crl_timer{io};
+    std::chrono::system_clock::time_point crl_warned{};
 
     // A new catalog version (an offer added at head office) is announced to every connected
     // terminal within a second, as an unsolicited Pong (nonce 0), so an idle till need not wait
@@ -79,21 +94,75 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
             announced = now;
             v1::Envelope pong;
             pong.mutable_pong()->set_catalog_version(now);
-            for (const auto& link : sessions)
-                if (link->open()) link->send(pong);
+            for (const auto& [link, authenticated] : links)
+                if (authenticated.welcomed && link->open()) link->send(pong);
         }
     }
 
-    // A new revocation list applies to the connections accepted after it was published.
+    // The revocation list's file looked at every crl_poll; its expiry warned of.
+    asio::awaitable<void> crl_loop() {
+        auto self = shared_from_this();
+        warn_if_expiring();
+        while (!stopping) {
+            crl_timer.expires_after(options.crl_poll);
+            co_await crl_timer.async_wait(k_use_tuple);
+            if (stopping) break;
+            reload_crl_if_changed();
+            warn_if_expiring();
+        }
+    }
+
+    // A changed list is used for new handshakes, closes the links it revokes and goes to the tills.
     void reload_crl_if_changed() {
         const auto now = modified(options.tls.crl_file);
         if (now == crl_time) return;
+        crl_time = now;
         try {
-            context = make_server_context(options.tls);
-            crl_time = now;
-            spdlog::info("sync: revocation list {} reloaded", options.tls.crl_file.string());
+            RevocationList next = read_checked_revocation_list(options.tls.crl_file, options.tls.ca_file);
+            if (next.number() < crl.number()) {
+                spdlog::error("sync: revocation list {} has number {}, below the {} in force: keeping the one in force",
+                              options.tls.crl_file.string(), next.number(), crl.number());
+                return;
+            }
+            context = make_server_context(options.tls, next);
+            crl = std::move(next);
+            crl_warned = {};
+            spdlog::info("sync: revocation list {} reloaded ({})", options.tls.crl_file.string(), crl.summary());
         } catch (const std::exception& e) {
             spdlog::error("sync: revocation list changed but cannot be used, keeping the previous one: {}", e.what());
+            return;
+        }
+        v1::Envelope list;
+        list.mutable_revocation_list()->set_der(crl.der());
+        for (const auto& [link, authenticated] : links) {
+            if (!link->open()) continue;
+            if (crl.revokes(authenticated.certificate.get())) {
+                spdlog::warn("sync: {}: certificate serial {} is revoked by the new revocation list; link closed",
+                             authenticated.peer, authenticated.serial);
+                asio::co_spawn(io, close_revoked(link, authenticated.serial), asio::detached);
+            } else if (authenticated.welcomed) {
+                link->send(list);
+            }
+        }
+    }
+
+    asio::awaitable<void> close_revoked(std::shared_ptr<Link> link, std::string serial) {
+        const v1::Envelope error =
+            make_error(v1::SYNC_ERROR_CODE_REVOKED, "certificate serial " + serial + " has been revoked");
+        co_await link->send_and_close(error);
+    }
+
+    // From 7 days before the list's next update, once an hour: after it, OpenSSL refuses every
+    // terminal's handshake (fail closed) until a new list is published.
+    void warn_if_expiring() {
+        const auto now = std::chrono::system_clock::now();
+        const std::string warning = expiry_warning(crl, options.tls.crl_file, now);
+        if (warning.empty() || now - crl_warned < std::chrono::hours(1)) return;
+        crl_warned = now;
+        if (crl.expired(now)) {
+            spdlog::error("sync: {}", warning);
+        } else {
+            spdlog::warn("sync: {}", warning);
         }
     }
 
@@ -108,7 +177,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                 co_await pause.async_wait(k_use_tuple);
                 continue;
             }
-            reload_crl_if_changed();
+            reload_crl_if_changed();  // a list published just now already applies to this handshake
             socket.set_option(tcp::no_delay(true));
             auto link = std::make_shared<Link>(Link::Stream(std::move(socket), *context), options.max_frame);
             asio::co_spawn(io, serve(link), asio::detached);
@@ -133,40 +202,61 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         std::string peer = who(link);
         link->start();
         link->read_deadline(options.handshake_timeout);
+        // Who presented what, for the log when the handshake fails.
+        auto presented = std::make_shared<std::string>();
+        link->stream().set_verify_callback([presented](bool preverified, asio::ssl::verify_context& verify) {
+            if (X509* leaf = X509_STORE_CTX_get0_cert(verify.native_handle()); leaf != nullptr && presented->empty())
+                *presented = describe_certificate(leaf);
+            return preverified;
+        });
         auto [hec] = co_await link->stream().async_handshake(asio::ssl::stream_base::server, k_use_tuple);
         if (hec) {
             const long verify = SSL_get_verify_result(link->stream().native_handle());
             std::string why = link->timed_out() ? "handshake timed out" : openssl_errors(hec.message());
             if (verify != X509_V_OK)
                 why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
-            spdlog::warn("sync: {} refused at the TLS handshake: {}", peer, why);
+            spdlog::warn("sync: {} refused at the TLS handshake: {}; {}", peer, why,
+                         presented->empty() ? std::string("no certificate presented") : "presented " + *presented);
             link->close();
             --live;
             co_return;
         }
+        X509* leaf = SSL_get0_peer_certificate(link->stream().native_handle());
         const auto identity = peer_identity(link->stream().native_handle());
         if (!identity) {
             co_await refuse(link, peer, v1::SYNC_ERROR_CODE_IDENTITY_MISMATCH,
-                            "the certificate names no store (OU) and terminal (CN)");
+                            "the certificate names no store (OU) and terminal (CN): " + describe_certificate(leaf));
             --live;
             co_return;
         }
-        peer = identity->terminal_id + " (" + peer + ")";
+        X509_up_ref(leaf);
+        Authenticated authenticated{Certificate(leaf, X509_free), certificate_serial(leaf),
+                                    identity->terminal_id + " (" + peer + ")"};
+        spdlog::info("sync: {} authenticated as terminal {} of store {}, certificate serial {}", peer,
+                     identity->terminal_id, identity->store_id, authenticated.serial);
+        peer = authenticated.peer;
+        links.emplace(link, std::move(authenticated));
         try {
             co_await session(link, *identity, peer);
-            sessions.erase(link);
         } catch (const std::exception& e) {  // storage failed: nothing unstored was acknowledged
             spdlog::error("sync: {}: connection ended by an error: {}", peer, e.what());
             link->close();
-            sessions.erase(link);
             handler.disconnected(*identity);
         }
+        links.erase(link);
         --live;
     }
 
     asio::awaitable<void> session(std::shared_ptr<Link> link, const PeerIdentity& identity, const std::string& peer) {
         v1::Envelope greeting;
         auto first = co_await link->read(greeting);
+        if (first.status == Link::ReadStatus::timed_out) {
+            spdlog::warn(
+                "sync: {} authenticated (certificate serial {}) but sent no hello within {} ms of connecting; closed",
+                peer, links[link].serial, options.handshake_timeout.count());
+            link->close();
+            co_return;
+        }
         if (first.status != Link::ReadStatus::envelope) {
             co_await refuse_read(link, peer, first);
             co_return;
@@ -210,8 +300,9 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         welcome.mutable_welcome()->set_catalog_version(handler.catalog_version());
         welcome.mutable_welcome()->set_max_batch_events(static_cast<std::uint32_t>(k_max_batch_events));
         welcome.mutable_welcome()->set_database_restored(welcomed.database_restored);
+        if (hello.revocation_list_number() < crl.number()) welcome.mutable_welcome()->set_revocation_list(crl.der());
         link->send(welcome);
-        sessions.insert(link);
+        links[link].welcomed = true;
         spdlog::info("sync: {} connected (store {}, software {}, holds through {})", peer, identity.store_id,
                      hello.software_version(), stored);
 
@@ -349,6 +440,8 @@ void SyncServer::start() {
         impl_->io, [impl = impl_] { return impl->accept_loop(); }, asio::detached);
     asio::co_spawn(
         impl_->io, [impl = impl_] { return impl->announce_loop(); }, asio::detached);
+    asio::co_spawn(
+        impl_->io, [impl = impl_] { return impl->crl_loop(); }, asio::detached);
 }
 
 void SyncServer::stop() {
@@ -356,6 +449,7 @@ void SyncServer::stop() {
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->announce_timer.cancel();
+    impl_->crl_timer.cancel();
 }
 
 std::uint16_t SyncServer::port() const {

@@ -3,9 +3,13 @@
 // identity read from the certificate, Hello checked against it and against the protocol
 // versions spoken, then batches stored (through the handler, durably) and acknowledged, catalog
 // requests answered, pings answered. Every refusal is logged with the peer and the reason and
-// closes that connection only.
+// closes that connection only; every accepted certificate is logged with its serial.
 //
-// The revocation list is read again when its file changes, for the connections that follow.
+// Revocation: the list's file is looked at on every new connection and every crl_poll. A changed list (checked to be
+// the CA's, not older than the one in force) is used for the handshakes that follow, closes at once every open link
+// whose certificate it revokes, and is sent to every terminal (they check head office's own certificate against it). An
+// expired list fails closed: OpenSSL refuses every terminal's handshake until a new one is published; from 7 days
+// before, a warning is logged every hour.
 #pragma once
 
 #include <chrono>
@@ -65,6 +69,7 @@ struct ServerOptions {
     std::size_t max_frame = 4 * 1024 * 1024;
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds idle_timeout{45'000};  // terminals ping every 10 s
+    std::chrono::milliseconds crl_poll{2'000};       // how often the revocation list's file is looked at
 };
 
 class SyncServer {

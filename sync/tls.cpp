@@ -1,13 +1,18 @@
 #include "sync/tls.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <boost/asio/ssl/context.hpp>
+#include <cstdio>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <stdexcept>
+
+#include "sync/revocation_list.hpp"
 
 namespace loyalty::sync {
 namespace {
@@ -31,6 +36,7 @@ std::shared_ptr<ssl::context> make_context(ssl::context::method method, const Tl
     require_readable(files.ca_file, "CA certificate");
     require_readable(files.cert_file, "certificate");
     require_readable(files.key_file, "private key");
+    require_private_key_file(files.key_file);
     auto context = std::make_shared<ssl::context>(method);
     SSL_CTX* ctx = context->native_handle();
     ERR_clear_error();
@@ -63,6 +69,14 @@ std::shared_ptr<ssl::context> make_context(ssl::context::method method, const Tl
     return context;
 }
 
+// Every peer certificate (and the CA's own, CRL_CHECK_ALL) is checked against the list.
+void use_revocation_list(ssl::context& context, const RevocationList* crl) {
+    X509_STORE* store = SSL_CTX_get_cert_store(context.native_handle());
+    if (crl != nullptr && X509_STORE_add_crl(store, crl->native()) != 1)
+        throw std::runtime_error(openssl_errors("the revocation list cannot be used"));
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+}
+
 }  // namespace
 
 std::string openssl_errors(const std::string& fallback) {
@@ -76,18 +90,26 @@ std::string openssl_errors(const std::string& fallback) {
     return out.empty() ? fallback : fallback + " (" + out + ")";
 }
 
-std::shared_ptr<ssl::context> make_client_context(const TlsFiles& files) {
-    return make_context(ssl::context::tls_client, files);
+void require_private_key_file(const std::filesystem::path& key_file) {
+    struct stat info {};
+    if (::stat(key_file.c_str(), &info) != 0) return;  // require_readable says what is wrong
+    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+        throw std::runtime_error(key_file.string() + ": private key file is accessible by group or others (mode " +
+                                 mode + "); it must be readable by its owner only: chmod 600 " + key_file.string());
+    }
 }
 
-std::shared_ptr<ssl::context> make_server_context(const TlsFiles& files) {
+std::shared_ptr<ssl::context> make_client_context(const TlsFiles& files, const RevocationList* crl) {
+    auto context = make_context(ssl::context::tls_client, files);
+    use_revocation_list(*context, crl);
+    return context;
+}
+
+std::shared_ptr<ssl::context> make_server_context(const TlsFiles& files, const RevocationList& crl) {
     auto context = make_context(ssl::context::tls_server, files);
-    require_readable(files.crl_file, "revocation list");
-    X509_STORE* store = SSL_CTX_get_cert_store(context->native_handle());
-    X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
-    if (lookup == nullptr || X509_load_crl_file(lookup, files.crl_file.c_str(), X509_FILETYPE_PEM) < 1)
-        fail(files.crl_file, "cannot be read as a PEM revocation list");
-    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    use_revocation_list(*context, &crl);
     return context;
 }
 

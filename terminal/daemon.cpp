@@ -107,7 +107,8 @@ struct Daemon::Impl {
             options.tls = sync::TlsFiles{.ca_file = config.head_office.ca_file,
                                          .cert_file = config.head_office.cert_file,
                                          .key_file = config.head_office.key_file,
-                                         .crl_file = {}};
+                                         .crl_file = config.head_office.crl_file};
+            options.crl_state_file = config.storage.data_dir / "revocation-list.crl";
             options.store_id = config.store_id;
             options.terminal_id = config.terminal_id;
             options.software_version = std::string{k_version};

@@ -5,25 +5,40 @@
 #   pki.sh init     DIR                       create the chain CA and an empty revocation list
 #   pki.sh server   DIR HOST [HOST...]        issue head office's server certificate (names: DNS or IP)
 #   pki.sh terminal DIR STORE TERMINAL        issue a terminal's certificate (O=chain, OU=STORE, CN=TERMINAL)
-#   pki.sh revoke   DIR NAME                  revoke NAME's certificate (a terminal id or "server")
+#   pki.sh revoke   DIR NAME                  revoke every certificate of terminal NAME (all its renewals),
+#                                             or with NAME "server" head office's current one
+#   pki.sh revoke-serial DIR SERIAL           revoke one certificate by its serial (hex, as `list` shows)
+#   pki.sh list     DIR                       every certificate issued: status, serial, expiry, subject
 #   pki.sh crl      DIR                       publish the revocation list again (crl.pem)
 #
 # Options (before the command): --days N (validity of new certificates, default 825),
-# --expired (issue a certificate that expired yesterday: for tests of refusal).
+# --expired (issue a certificate that expired yesterday: for tests of refusal), --crl-days N
+# (how long a published revocation list is good for, default 30), --crl-expired (publish a list
+# whose next update was yesterday: for tests).
 # Files in DIR: ca.key (keep offline in production), ca.pem (give to every terminal and head
-# office), crl.pem (give to head office), NAME.key / NAME.pem per certificate issued.
+# office), crl.pem (give to head office, and to terminals when they are installed; head office
+# hands newer ones to the terminals), NAME.key / NAME.pem per certificate issued, issued/SERIAL.pem
+# every certificate ever issued, index.txt the CA's record of them.
+#
+# The revocation list must be published again before its next update (every --crl-days): head
+# office warns from 7 days before and refuses every terminal once it has expired
+# (docs/operations.md "Revocation").
 set -euo pipefail
 
 days=825
 expired=0
+crl_days=30
+crl_expired=0
 while [[ $# -gt 0 && $1 == --* ]]; do
   case $1 in
     --days) days=$2; shift 2 ;;
     --expired) expired=1; shift ;;
+    --crl-days) crl_days=$2; shift 2 ;;
+    --crl-expired) crl_expired=1; shift ;;
     *) echo "pki.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[[ $# -ge 2 ]] || { sed -n 5,11p "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || { sed -n 5,15p "$0" >&2; exit 2; }
 command=$1
 dir=$2
 shift 2
@@ -88,8 +103,23 @@ issue() {
 }
 
 publish_crl() {
-  openssl ca -gencrl -config "$dir/ca.cnf" -out "$dir/crl.pem" 2>/dev/null
-  echo "published $dir/crl.pem"
+  local validity=(-crldays "$crl_days")
+  if [[ $crl_expired == 1 ]]; then
+    validity=(-crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" -crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)")
+  fi
+  openssl ca -gencrl -config "$dir/ca.cnf" "${validity[@]}" -out "$dir/crl.pem.new" 2>/dev/null
+  mv "$dir/crl.pem.new" "$dir/crl.pem"  # head office polls the file: never let it see half of one
+  echo "published $dir/crl.pem ($(openssl crl -in "$dir/crl.pem" -noout -nextupdate))"
+}
+
+# The serials of the certificates in index.txt still valid whose subject ends in /CN=NAME.
+valid_serials_of() {
+  awk -F'\t' -v cn="/CN=$1" '$1 == "V" && substr($6, length($6) - length(cn) + 1) == cn { print $4 }' "$dir/index.txt"
+}
+
+revoke_file() {
+  openssl ca -config "$dir/ca.cnf" -revoke "$1" -crl_reason keyCompromise 2>/dev/null
+  echo "revoked $1 (serial $(openssl x509 -in "$1" -noout -serial | cut -d= -f2))"
 }
 
 case $command in
@@ -126,10 +156,32 @@ case $command in
     ;;
   revoke)
     dir=$(cd "$dir" && pwd)
-    [[ $# -eq 1 && -f $dir/$1.pem ]] || { echo "pki.sh revoke: no certificate $dir/${1:-NAME}.pem" >&2; exit 1; }
-    openssl ca -config "$dir/ca.cnf" -revoke "$dir/$1.pem" -crl_reason keyCompromise 2>/dev/null
-    echo "revoked $dir/$1.pem"
+    [[ $# -eq 1 ]] || { echo "pki.sh revoke: name one terminal id (or server)" >&2; exit 2; }
+    if [[ $1 == server ]]; then
+      [[ -f $dir/server.pem ]] || { echo "pki.sh revoke: no certificate $dir/server.pem" >&2; exit 1; }
+      revoke_file "$dir/server.pem"
+    else
+      serials=$(valid_serials_of "$1")
+      [[ -n $serials ]] || { echo "pki.sh revoke: no valid certificate of $1 in $dir/index.txt" >&2; exit 1; }
+      for serial in $serials; do revoke_file "$dir/issued/$serial.pem"; done
+    fi
     publish_crl
+    ;;
+  revoke-serial)
+    dir=$(cd "$dir" && pwd)
+    serial=${1:-}
+    serial=${serial^^}
+    [[ $# -eq 1 && -f $dir/issued/$serial.pem ]] || { echo "pki.sh revoke-serial: no certificate with serial ${1:-?} in $dir/issued" >&2; exit 1; }
+    if awk -F'\t' -v s="$serial" '$4 == s && $1 == "R" { found = 1 } END { exit !found }' "$dir/index.txt"; then
+      echo "pki.sh revoke-serial: serial $serial is revoked already" >&2; exit 1
+    fi
+    revoke_file "$dir/issued/$serial.pem"
+    publish_crl
+    ;;
+  list)
+    dir=$(cd "$dir" && pwd)
+    awk -F'\t' '{ status = ($1 == "V" ? "valid" : $1 == "R" ? "revoked" : $1 == "E" ? "expired" : $1);
+                   printf "%-8s %-8s %s %s\n", status, $4, $2, $6 }' "$dir/index.txt"
     ;;
   crl)
     dir=$(cd "$dir" && pwd)

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "hq/cli/table.hpp"
 #include "terminal/lane/money.hpp"
@@ -94,6 +95,12 @@ std::string render_report(const Report& report, ReportFormat format) {
         }
     }
     return {};
+}
+
+std::string report_time_ms(std::int64_t unix_ms) {
+    return google::protobuf::util::TimeUtil::ToString(
+               google::protobuf::util::TimeUtil::MillisecondsToTimestamp(unix_ms))
+        .substr(0, 19);
 }
 
 }  // namespace loyalty::hq

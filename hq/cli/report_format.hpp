@@ -3,6 +3,7 @@
 // objects keyed by column name, counts and money as numbers).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,5 +16,8 @@ enum class ReportFormat { table, csv, json };
 
 std::optional<ReportFormat> report_format(std::string_view name);
 std::string render_report(const Report& report, ReportFormat format);
+
+// "2026-12-02T18:30:00": a time in reports (UTC, to the second).
+std::string report_time_ms(std::int64_t unix_ms);
 
 }  // namespace loyalty::hq

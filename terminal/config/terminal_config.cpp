@@ -285,6 +285,7 @@ void read_head_office(TomlReader& root, const std::filesystem::path& base, Termi
     if (auto ca = hq.path("ca_file", base)) config.head_office.ca_file = *ca;
     if (auto cert = hq.path("cert_file", base)) config.head_office.cert_file = *cert;
     if (auto key = hq.path("key_file", base)) config.head_office.key_file = *key;
+    if (auto crl = hq.path("crl_file", base, false)) config.head_office.crl_file = *crl;
     hq.finish();
 }
 

@@ -54,6 +54,9 @@ struct HeadOfficeConfig {
     std::filesystem::path ca_file;
     std::filesystem::path cert_file;
     std::filesystem::path key_file;
+    // The chain CA's revocation list installed with the till (optional): head office's
+    // certificate is checked against it until head office sends a newer one (sync/client.hpp).
+    std::filesystem::path crl_file;
 };
 
 struct TerminalConfig {

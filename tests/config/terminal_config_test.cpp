@@ -56,6 +56,7 @@ port = 7443
 ca_file = "tls/ca.pem"
 cert_file = "tls/terminal.pem"
 key_file = "tls/terminal.key"
+crl_file = "tls/crl.pem"
 )";
 }
 
@@ -132,6 +133,7 @@ TEST_CASE("a valid configuration is read into every field, relative paths anchor
     CHECK(c.head_office.host == "hq.example.internal");
     CHECK(c.head_office.port == 7443);
     CHECK(c.head_office.key_file == dir / "tls/terminal.key");
+    CHECK(c.head_office.crl_file == dir / "tls/crl.pem");
 }
 
 TEST_CASE("each broken configuration is refused with file, line, key and the reason") {

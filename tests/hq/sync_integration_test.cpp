@@ -22,37 +22,19 @@
 
 #include "common/sqlite/database.hpp"
 #include "sync/wire.hpp"
-#include "tests/support/processes.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/fleet.hpp"
 
-using loyalty::test::ChildProcess;
+using loyalty::test::eventually;
+using loyalty::test::HeadOffice;
+using loyalty::test::pki;
+using loyalty::test::Sales;
+using loyalty::test::sell_milk;
 using loyalty::test::TempDir;
+using loyalty::test::Till;
 using loyalty::test::UnixClient;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string k_hq = LOYALTY_HQ_PATH;
-const std::string k_loyaltyd = LOYALTYD_PATH;
-
-void pki(const std::string& args) {
-    const std::string command =
-        "bash '" + (loyalty::test::source_dir() / "firmware-config/pki/pki.sh").string() + "' " + args + " >/dev/null";
-    REQUIRE(std::system(command.c_str()) == 0);
-}
-
-// A port nobody listens on right now.
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 int connect_to(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -165,158 +147,6 @@ private:
     std::vector<std::thread> pipes_;
     std::thread acceptor_;
 };
-
-// Head office and its CA inside one temporary folder.
-struct HeadOffice {
-    TempDir& dir;
-    std::uint16_t port = free_port();
-    std::filesystem::path config = dir / "hq.toml";
-    std::filesystem::path database = dir / "hq" / "hq.db";
-    std::unique_ptr<ChildProcess> process;
-
-    explicit HeadOffice(TempDir& d) : dir(d) {
-        pki("init '" + (dir / "ca").string() + "'");
-        pki("server '" + (dir / "ca").string() + "' 127.0.0.1");
-        loyalty::test::write_file(
-            config, "currency = \"EUR\"\n[server]\nlisten = \"127.0.0.1\"\nport = " + std::to_string(port) +
-                        "\n[tls]\nca_file = \"ca/ca.pem\"\ncert_file = \"ca/server.pem\"\n"
-                        "key_file = \"ca/server.key\"\ncrl_file = \"ca/crl.pem\"\n"
-                        "[storage]\ndatabase = \"hq/hq.db\"\n");
-    }
-    void start() {
-        const auto before =
-            std::filesystem::exists(dir / "hq.log") ? loyalty::test::read_file(dir / "hq.log").size() : 0;
-        process = std::make_unique<ChildProcess>(std::vector<std::string>{k_hq, "--config", config.string(), "serve"},
-                                                 dir / "hq.log");
-        REQUIRE(wait_for_log("serving terminals", before));
-    }
-    bool wait_for_log(const std::string& text, std::size_t from = 0, std::chrono::milliseconds timeout = 20s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (log().find(text, from) != std::string::npos) return true;
-            std::this_thread::sleep_for(10ms);
-        }
-        return false;
-    }
-    std::string log() const { return loyalty::test::read_file(dir / "hq.log"); }
-    std::int64_t query(const std::string& sql) const {
-        loyalty::sqlite::Database db(database, loyalty::sqlite::OpenMode::read_only);
-        db.exec("PRAGMA busy_timeout = 5000");
-        return db.query_int64(sql).value_or(-1);
-    }
-    std::set<std::string> sale_ids() const {
-        loyalty::sqlite::Database db(database, loyalty::sqlite::OpenMode::read_only);
-        db.exec("PRAGMA busy_timeout = 5000");
-        std::set<std::string> ids;
-        auto select = db.prepare("SELECT sale_id FROM sales");
-        while (select.step())
-            ids.insert(select.column_text(0));
-        return ids;
-    }
-    std::string run(const std::vector<std::string>& args) const {
-        std::vector<std::string> argv{k_hq, "--config", config.string()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return loyalty::test::run_process(argv).output;
-    }
-};
-
-// One till with a FIFO reader, its own certificate, pointed at `port`.
-struct Till {
-    TempDir& dir;
-    std::string terminal_id;
-    std::filesystem::path home;
-    std::filesystem::path config;
-    std::unique_ptr<ChildProcess> process;
-
-    Till(TempDir& d, const std::string& store, const std::string& terminal, std::uint16_t port)
-        : dir(d), terminal_id(terminal), home(d / terminal), config(home / "terminal.toml") {
-        std::filesystem::create_directories(home);
-        pki("terminal '" + (dir / "ca").string() + "' " + store + " " + terminal);
-        ::mkfifo((home / "reader.fifo").c_str(), 0600);
-        loyalty::test::write_file(
-            config, "[terminal]\nstore_id = \"" + store + "\"\nterminal_id = \"" + terminal +
-                        "\"\ncurrency = \"EUR\"\nminor_unit_exponent = 2\n"
-                        "time_zone = \"Europe/Berlin\"\n\n[[card_ranges]]\nname = \"reward\"\n"
-                        "prefix = \"6036\"\nlength = 16\ncheck_digit = \"luhn\"\n\n[reader]\n"
-                        "kind = \"fifo\"\ndevice = \"reader.fifo\"\ndebounce_ms = 1500\n\n"
-                        "[pos]\nsocket = \"pos.sock\"\njson_socket = \"pos-json.sock\"\n"
-                        "socket_mode = \"0600\"\n\n[storage]\ndata_dir = \"data\"\n"
-                        "disk_budget_mb = 256\nretention_days = 30\n\n[head_office]\nhost = \"127.0.0.1\"\nport = " +
-                        std::to_string(port) + "\nca_file = \"" + (dir / "ca/ca.pem").string() + "\"\ncert_file = \"" +
-                        (dir / "ca" / (terminal + ".pem")).string() + "\"\nkey_file = \"" +
-                        (dir / "ca" / (terminal + ".key")).string() + "\"\n");
-    }
-    void start() {
-        const auto log = home / "loyaltyd.log";
-        const auto before = std::filesystem::exists(log) ? loyalty::test::read_file(log).size() : 0;
-        process =
-            std::make_unique<ChildProcess>(std::vector<std::string>{k_loyaltyd, "--config", config.string()}, log);
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (loyalty::test::read_file(log).find(" ready", before) == std::string::npos &&
-               std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(10ms);
-        REQUIRE(loyalty::test::read_file(log).find(" ready", before) != std::string::npos);
-    }
-    std::filesystem::path socket() const { return home / "pos-json.sock"; }
-    std::int64_t last_sequence() const {
-        loyalty::sqlite::Database db(home / "data" / "terminal.db", loyalty::sqlite::OpenMode::read_only);
-        db.exec("PRAGMA busy_timeout = 5000");
-        return db.query_int64("SELECT value FROM counters WHERE name = 'outbox_sequence'").value_or(-1);
-    }
-    // The highest sequence head office acknowledged (the outbox holds every event of this test).
-    std::int64_t acked_through() const {
-        loyalty::sqlite::Database db(home / "data" / "terminal.db", loyalty::sqlite::OpenMode::read_only);
-        db.exec("PRAGMA busy_timeout = 5000");
-        return db
-            .query_int64(
-                "SELECT coalesce(min(sequence) - 1, (SELECT value FROM counters WHERE name = "
-                "'outbox_sequence')) FROM outbox WHERE acked_at IS NULL")
-            .value_or(-1);
-    }
-};
-
-// One basket of milk paid in cash; the sale id from the reply (empty if the sale did not complete).
-std::string sell_milk(UnixClient& pos) {
-    pos.request(R"({"beginBasket":{"cashierId":"C-1"}})");
-    pos.request(
-        R"({"addItem":{"gtin":"4006381333931","description":"Milk 1l","department":"dairy","quantity":{"units":"2"},"unitPrice":{"minorUnits":"119"}}})");
-    const std::string reply =
-        pos.request(R"({"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"500"}}]}})");
-    std::smatch match;
-    if (!std::regex_search(reply, match, std::regex(R"re("saleId":"([^"]+)")re"))) return {};
-    return match[1];
-}
-
-// The sales a test made at one till, and whether head office holds all of them.
-struct Sales {
-    const HeadOffice& hq;
-    const Till& till;
-    std::set<std::string> sold;
-
-    Sales(const HeadOffice& h, const Till& t) : hq(h), till(t) {}
-    void sell(int n) {
-        UnixClient pos(till.socket());
-        REQUIRE(pos.connected());
-        for (int i = 0; i < n; ++i) {
-            const std::string id = sell_milk(pos);
-            REQUIRE_FALSE(id.empty());
-            sold.insert(id);
-        }
-    }
-    bool all_arrived() const {
-        return hq.query("SELECT count(*) FROM events") == till.last_sequence() &&
-               hq.query("SELECT count(*) FROM sales") == static_cast<std::int64_t>(sold.size());
-    }
-};
-
-bool eventually(const std::function<bool()>& done, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return done();
-}
 
 }  // namespace
 
@@ -481,6 +311,16 @@ TEST_CASE("the real head office refuses bad peers with a logged reason and keeps
         {"garbage after the handshake", ca, "S0001-T02", std::string(3, '\0') + "\x10" + std::string(16, '\xff'),
          "a frame that is not a sync envelope"},
     };
+    // Authenticated and silent: logged when the hello deadline (10 s) closes it. Runs beside the
+    // other cases.
+    const auto silent_from = hq.log().size();
+    std::thread silent([&] {
+        const std::string command =
+            "sleep 12 | timeout 15 openssl s_client -quiet -connect 127.0.0.1:" + std::to_string(hq.port) +
+            " -CAfile '" + ca + "/ca.pem' -cert '" + ca + "/S0001-T02.pem' -key '" + ca +
+            "/S0001-T02.key' > /dev/null 2>&1";
+        (void)!std::system(command.c_str());
+    });
     for (const auto& c : cases) {
         INFO(c.name);
         const auto before = hq.log().size();
@@ -488,11 +328,30 @@ TEST_CASE("the real head office refuses bad peers with a logged reason and keeps
         CHECK(hq.wait_for_log(c.logged, before, 10s));
         CHECK(hq.log().find("refused", before) != std::string::npos);
         INFO(hq.log().substr(before));
+        // Who it was: the certificate's subject and serial, refused at the handshake or after.
+        if (c.who.empty()) {
+            CHECK(hq.log().find("no certificate presented", before) != std::string::npos);
+        } else {
+            const std::string serial = loyalty::test::certificate_serial(c.from + "/" + c.who + ".pem");
+            CHECK(hq.log().find("serial " + serial, before) != std::string::npos);
+            // Refused at the handshake: the subject as presented; after it: the terminal it names.
+            CHECK(hq.log().find(c.frames.empty() ? "presented subject CN=" + c.who + ",OU=S0001"
+                                                 : "authenticated as terminal " + c.who + " of store S0001",
+                                before) != std::string::npos);
+        }
         // Still serving: the connected till's next sale arrives.
         UnixClient pos(till.socket());
         const std::string id = sell_milk(pos);
         REQUIRE_FALSE(id.empty());
         CHECK(eventually([&] { return hq.sale_ids().contains(id); }, 10s));
     }
+    silent.join();
+    CHECK(hq.wait_for_log("authenticated (certificate serial " +
+                              loyalty::test::certificate_serial(dir / "ca/S0001-T02.pem") +
+                              ") but sent no hello within 10000 ms of connecting; closed",
+                          silent_from, 5s));
+    // The till's own connection was logged when accepted: terminal, serial, endpoint.
+    CHECK_THAT(hq.log(), Catch::Contains("authenticated as terminal S0001-T01 of store S0001, certificate serial " +
+                                         loyalty::test::certificate_serial(dir / "ca/S0001-T01.pem")));
     CHECK(hq.query("SELECT count(*) FROM sales WHERE sale_id = 'FORGED-1'") == 0);
 }

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "sync/client.hpp"
+#include "sync/revocation_list.hpp"
 #include "sync/server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -263,7 +264,9 @@ TEST_CASE("the terminal refuses a head office whose certificate names another ho
     sync::SyncClient client(f.io, f.client("ca", "S0042-T03"), store);
     client.start();
     f.run_until([&] { return !client.status().last_error.empty(); }, 5s);
-    CHECK_THAT(client.status().last_error, Catch::Contains("TLS handshake"));
+    CHECK_THAT(client.status().last_error, Catch::Contains("TLS handshake") &&
+                                               Catch::Contains("the certificate does not name localhost") &&
+                                               Catch::Contains("subject CN=hq.example-grocer.internal"));
     CHECK(f.handler.hellos == 0);
     client.stop();
 }
@@ -284,5 +287,65 @@ TEST_CASE("a local store error ends the link, not sync: the next link delivers")
     REQUIRE(f.run_until([&] { return store.acked == 10; }));
     CHECK(f.handler.hellos == 2);  // the first link ended with the error, the second delivered
     CHECK(f.handler.stored["S0042-T03"].size() == 10);
+    client.stop();
+}
+
+TEST_CASE("a revocation list is taken only from the chain CA, only when its number is higher") {
+    test::TempDir dir;
+    const std::string ca = (dir / "ca").string();
+    pki("init '" + ca + "'");
+    pki("terminal '" + ca + "' S0042 S0042-T03");
+    const auto first = sync::read_checked_revocation_list(dir / "ca/crl.pem", dir / "ca/ca.pem");
+    pki("revoke '" + ca + "' S0042-T03");
+    const auto second = sync::read_checked_revocation_list(dir / "ca/crl.pem", dir / "ca/ca.pem");
+    pki("init '" + (dir / "other").string() + "'");
+    pki("crl '" + (dir / "other").string() + "'");
+    const auto foreign = sync::RevocationList::read_file(dir / "other/crl.pem");
+    const auto authority = sync::read_certificate(dir / "ca/ca.pem");
+    const auto terminal = sync::read_certificate(dir / "ca/S0042-T03.pem");
+
+    CHECK(second.number() == first.number() + 1);
+    CHECK_FALSE(first.revokes(terminal.get()));
+    CHECK(second.revokes(terminal.get()));
+    CHECK_FALSE(second.expired());
+    CHECK(sync::refuse_revocation_list(second, &first, authority.get()) == std::nullopt);
+    CHECK(sync::refuse_revocation_list(first, nullptr, authority.get()) == std::nullopt);
+    const auto older = sync::refuse_revocation_list(first, &second, authority.get());
+    REQUIRE(older);
+    CHECK_THAT(*older, Catch::Contains("number 4096 is not above 4097"));
+    CHECK(sync::refuse_revocation_list(second, &second, authority.get()));  // no news
+    const auto other_ca = sync::refuse_revocation_list(foreign, nullptr, authority.get());
+    REQUIRE(other_ca);
+    CHECK_THAT(*other_ca, Catch::Contains("signature is not the chain CA's"));
+    CHECK_THROWS_WITH(sync::read_checked_revocation_list(dir / "other/crl.pem", dir / "ca/ca.pem"),
+                      Catch::Contains("other/crl.pem"));
+    CHECK_THROWS_WITH(sync::RevocationList::parse("not a list", "the test's bytes"),
+                      Catch::Contains("the test's bytes: not a revocation list"));
+    // What is sent to the tills reads back as the same list.
+    CHECK(sync::RevocationList::parse(second.der(), "der").number() == second.number());
+}
+
+TEST_CASE("a till whose revocation list expired sends nothing to a head office that has no newer one") {
+    Fixture f;
+    const std::string ca = (f.dir / "ca").string();
+    // Head office keeps list 4096; the till holds 4097, which has expired.
+    std::filesystem::copy_file(f.dir / "ca/crl.pem", f.dir / "ca/hq-crl.pem");
+    pki("--crl-expired crl '" + ca + "'");
+    std::filesystem::copy_file(f.dir / "ca/crl.pem", f.dir / "till-crl.pem");
+    std::filesystem::copy_file(f.dir / "ca/hq-crl.pem", f.dir / "ca/crl.pem",
+                               std::filesystem::copy_options::overwrite_existing);
+    MemoryStore store;
+    store.add(1);
+    auto options = f.client("ca", "S0042-T03");
+    options.tls.crl_file = f.dir / "till-crl.pem";
+    sync::SyncClient client(f.io, options, store);
+    client.start();
+    f.run_until([&] { return !client.status().last_error.empty(); }, 5s);
+    CHECK_THAT(client.status().last_error,
+               Catch::Contains("cannot be checked for revocation") &&
+                   Catch::Contains("has expired and head office sent no newer one; nothing is sent until it does"));
+    CHECK_FALSE(client.status().connected);
+    CHECK(f.handler.stored.empty());
+    CHECK(store.acked == 0);
     client.stop();
 }
