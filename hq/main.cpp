@@ -385,6 +385,11 @@ int main(int argc, char** argv) {
     profiles_cmd->require_subcommand(1);
     auto* profiles_refresh_cmd =
         profiles_cmd->add_subcommand("refresh", "RFM scores, segments and tiers now (serve does it periodically)");
+    auto* contact_key_cmd =
+        app.add_subcommand("contact-key", "the key tills hash phone numbers and e-mail addresses with");
+    contact_key_cmd->require_subcommand(1);
+    auto* contact_key_rotate_cmd =
+        contact_key_cmd->add_subcommand("rotate", "a new key: every customer goes to the tills again, hashed under it");
     customer_show_cmd->add_option("CUSTOMER", customer_id, "customer id")->required();
     CLI11_PARSE(app, argc, argv);
 
@@ -523,6 +528,11 @@ int main(int argc, char** argv) {
             std::printf("%zu event(s) of %d store(s), %zu customer(s) over %d day(s) stored and applied (seed %llu)\n",
                         chain.event_count(), synth.stores, chain.customers.size(), synth.days,
                         static_cast<unsigned long long>(synth.seed));
+            return 0;
+        }
+        if (*contact_key_rotate_cmd) {
+            std::printf("contact key rotated; catalog version %llu (every till gets every customer again)\n",
+                        static_cast<unsigned long long>(storage->rotate_contact_key()));
             return 0;
         }
         if (*profiles_refresh_cmd) {

@@ -9,11 +9,13 @@
 #include <set>
 #include <type_traits>
 
+#include "common/ids/terminal_ids.hpp"
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
 #include "hq/storage/affinity.hpp"
 #include "hq/storage/alerts.hpp"
 #include "hq/storage/campaigns.hpp"
+#include "hq/storage/customer_for_till.hpp"
 #include "hq/storage/privacy.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/reports.hpp"
@@ -250,8 +252,25 @@ ALTER TABLE returns ADD COLUMN profiled INTEGER NOT NULL DEFAULT 0;
 UPDATE returns SET profiled = 3 WHERE customer_id IN (SELECT customer_id FROM profiles);
 )sql";
 
-const std::array<sqlite::Migration, 8>& migrations() {
-    static const std::array<sqlite::Migration, 8> list{{
+// The key the tills hash phone numbers and e-mail addresses with (they get only the hashes of
+// customers enrolled elsewhere). Made here, with a catalog version of its own: every customer goes
+// down to the tills again, with the key, in their next delta.
+constexpr std::string_view k_v9_schema = R"sql(
+UPDATE meta SET value = value + 1
+    WHERE key = 'catalog_version' AND EXISTS (SELECT 1 FROM customers WHERE erased_at IS NULL);
+CREATE TABLE contact_key (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    key           BLOB NOT NULL,
+    since_version INTEGER NOT NULL
+);
+INSERT INTO contact_key (id, key, since_version)
+    SELECT 1, randomblob(32), value FROM meta WHERE key = 'catalog_version';
+UPDATE customers SET changed_version = (SELECT value FROM meta WHERE key = 'catalog_version')
+    WHERE erased_at IS NULL;
+)sql";
+
+const std::array<sqlite::Migration, 9>& migrations() {
+    static const std::array<sqlite::Migration, 9> list{{
         {1, "terminals, events, sales, customers, points ledger, catalog, conflicts", k_v1_schema},
         {2, "events applied behind the journal", k_v2_schema},
         {3, "customer profiles", Profiles::schema()},
@@ -260,6 +279,7 @@ const std::array<sqlite::Migration, 8>& migrations() {
         {6, "a restored terminal's old id tag", k_v6_schema},
         {7, "which parts of a return a profile counted", k_v7_schema},
         {8, "campaigns, their members, bonus points per offer", Campaigns::schema()},
+        {9, "the tills' contact key", k_v9_schema},
     }};
     return list;
 }
@@ -540,11 +560,22 @@ public:
         }
         offers.reset();
 
+        // Customers as a till may hold them (no phone, e-mail or full name), hashed under the
+        // contact key, which comes along in a full resync and in the first delta after a rotation.
+        auto& key = db_.cached("SELECT key, since_version FROM contact_key WHERE id = 1");
+        const std::string contact_key = key.step() ? key.column_blob(0) : std::string();
+        if (!contact_key.empty() && (full || key.column_int64(1) > after)) {
+            v1::ContactKey k;
+            k.set_key(contact_key);
+            k.set_since_version(static_cast<std::uint64_t>(key.column_int64(1)));
+            parts.key(k);
+        }
+        key.reset();
         auto& customers = db_.cached(std::string{k_select_customer} +
                                      " WHERE changed_version > ? AND erased_at IS NULL ORDER BY customer_id");
         customers.bind(1, after);
         while (customers.step())
-            parts.customer(read_customer(customers));
+            parts.customer(customer_for_till(read_customer(customers), contact_key));
         customers.reset();
 
         auto& assignments = db_.cached(
@@ -677,6 +708,20 @@ public:
         }
         select.reset();
         return rows;
+    }
+
+    std::uint64_t rotate_contact_key() override {
+        std::uint64_t version = 0;
+        write_group([&] {
+            version = static_cast<std::uint64_t>(bump());
+            db_.cached("UPDATE contact_key SET key = randomblob(32), since_version = ? WHERE id = 1")
+                .bind(1, static_cast<std::int64_t>(version))
+                .run();
+            db_.cached("UPDATE customers SET changed_version = ? WHERE erased_at IS NULL")
+                .bind(1, static_cast<std::int64_t>(version))
+                .run();
+        });
+        return version;
     }
 
     bool retire_offer(const std::string& offer_id) override {
@@ -866,6 +911,10 @@ private:
             add(r.ByteSizeLong());
             *parts_.back().mutable_points_rules() = r;
         }
+        void key(const v1::ContactKey& k) {
+            add(k.ByteSizeLong());
+            *parts_.back().mutable_contact_key() = k;
+        }
         std::vector<v1::CatalogDelta> finish() {
             for (std::size_t i = 0; i + 1 < parts_.size(); ++i)
                 parts_[i].set_more_parts(true);
@@ -1013,6 +1062,7 @@ private:
                 break;
             case v1::Event::kConsent: {
                 const auto& c = event.consent();
+                if (!identified(c, store_id, terminal_id, sequence)) break;
                 if (!ensure_customer(c.customer_id(), c.loyalty_card(), at)) break;
                 record_consents(c.customer_id(), c.changes(), terminal_id, at);
                 break;
@@ -1163,16 +1213,44 @@ private:
         if (profiling(r.customer_id())) profiles_.refund(r.customer_id(), return_row);
     }
 
+    std::optional<std::string> card_holder(const std::string& card) {
+        auto& owner = db_.cached("SELECT customer_id FROM customer_cards WHERE loyalty_card = ?");
+        owner.bind(1, card);
+        std::optional<std::string> holder = owner.step() ? std::optional{owner.column_text(0)} : std::nullopt;
+        owner.reset();
+        return holder;
+    }
+
+    // A till may change the consents of a customer it enrolled or whose card it was shown (the card
+    // in the event is the customer's at head office); anything else is recorded and not applied.
+    bool identified(const v1::ConsentEvent& c, const std::string& store_id, const std::string& terminal_id,
+                    std::uint64_t sequence) {
+        if (made_by_terminal(c.customer_id(), terminal_id, IdKind::customer)) return true;
+        if (!c.loyalty_card().empty() && card_holder(c.loyalty_card()) == c.customer_id()) return true;
+        conflict("consent_not_identified", store_id, terminal_id, sequence, c.customer_id(),
+                 "terminal " + terminal_id + " sent consent changes for customer " + c.customer_id() +
+                     ", whom it did not enrol, without a card of theirs; the consents are unchanged");
+        return false;
+    }
+
+    // Only the till that made a customer id enrols that customer, once, with a card nobody else
+    // holds; contact details change only at head office after that. Anything else is kept in the
+    // journal (the till's outbox moves on) but changes nothing: a conflict says what was refused.
     void apply_enrollment(const v1::EnrollmentEvent& e, const std::string& store_id, const std::string& terminal_id,
                           std::uint64_t sequence, std::int64_t at) {
-        auto& owner = db_.cached("SELECT customer_id FROM customer_cards WHERE loyalty_card = ?");
-        owner.bind(1, e.loyalty_card());
-        const std::optional<std::string> holder = owner.step() ? std::optional{owner.column_text(0)} : std::nullopt;
-        owner.reset();
+        if (!made_by_terminal(e.customer_id(), terminal_id, IdKind::customer)) {
+            conflict("customer_not_owned", store_id, terminal_id, sequence, e.customer_id(),
+                     "terminal " + terminal_id + " sent an enrollment for customer " + e.customer_id() +
+                         ", an id another terminal made; the customer is unchanged");
+            return;
+        }
+        const std::optional<std::string> holder = card_holder(e.loyalty_card());
         if (holder && *holder != e.customer_id()) {
             conflict("card_enrolled_twice", store_id, terminal_id, sequence, e.customer_id(),
                      "the card of customer " + *holder + " was enrolled again as customer " + e.customer_id() +
-                         " at terminal " + terminal_id + "; the card stays with " + *holder);
+                         " at terminal " + terminal_id + "; the card stays with " + *holder +
+                         " and the enrollment was not applied");
+            return;
         }
         auto& existing =
             db_.cached("SELECT count(*), coalesce(sum(loyalty_card = ?), 0) FROM customer_cards WHERE customer_id = ?");
@@ -1183,6 +1261,16 @@ private:
             conflict("customer_id_reused", store_id, terminal_id, sequence, e.customer_id(),
                      "terminal " + terminal_id + " enrolled a new customer as " + e.customer_id() +
                          ", an id that already belongs to another card; the existing customer is left unchanged");
+            return;
+        }
+        auto& enrolled = db_.cached("SELECT enrolled_at IS NOT NULL FROM customers WHERE customer_id = ?");
+        enrolled.bind(1, e.customer_id());
+        const bool already = enrolled.step() && enrolled.column_int64(0) != 0;
+        enrolled.reset();
+        if (already) {
+            conflict("customer_enrolled_again", store_id, terminal_id, sequence, e.customer_id(),
+                     "terminal " + terminal_id + " enrolled customer " + e.customer_id() +
+                         " again; contact details change only at head office, the customer is unchanged");
             return;
         }
         const auto& contact = e.contact();

@@ -303,6 +303,9 @@ public:
     virtual std::vector<OfferRow> offers(bool include_retired) = 0;
     // False when no live offer has that id.
     virtual bool retire_offer(const std::string& offer_id) = 0;
+    // A new contact key (the tills' lookup hashes of phone and e-mail, common/contact/contact.hpp):
+    // every customer goes down to the tills again with keys under it. Returns the catalog version.
+    virtual std::uint64_t rotate_contact_key() = 0;
     // Throws StorageError naming what is unknown (offer, customer).
     virtual void assign(const v1::OfferAssignment& assignment) = 0;
     virtual std::vector<TerminalRow> terminals() = 0;

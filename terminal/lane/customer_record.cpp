@@ -1,15 +1,12 @@
 #include "terminal/lane/customer_record.hpp"
 
+#include "common/contact/contact.hpp"
+
 namespace loyalty::terminal {
 
 std::string CustomerRecord::display_name() const {
-    std::string name = given_name;
-    if (!family_name.empty()) {
-        if (!name.empty()) name += ' ';
-        name += family_name.front();
-        name += '.';
-    }
-    return name;
+    if (given_name.empty() && family_name.empty()) return shown_name;
+    return loyalty::display_name(given_name, family_name);
 }
 
 }  // namespace loyalty::terminal

@@ -15,11 +15,10 @@ namespace loyalty::terminal {
 struct CustomerRecord {
     std::string customer_id;  // empty for an anonymous member card
     std::string loyalty_card;
-    std::string given_name;
-    std::string family_name;
-    std::string email;
-    std::string phone;
-    int birthday_month = 0;  // 1..12, 0 unknown
+    std::string given_name;   // customers enrolled at this till
+    std::string family_name;  // (their full name stays here until head office's record replaces it)
+    std::string shown_name;   // customers from head office: the display name it sent
+    int birthday_month = 0;   // 1..12, 0 unknown
     v1::Tier tier = v1::TIER_UNSPECIFIED;
     std::string segment;
     std::int64_t points_balance = 0;  // head office's balance, as cached

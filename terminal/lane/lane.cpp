@@ -5,6 +5,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
+#include "common/ids/terminal_ids.hpp"
 #include "terminal/lane/money.hpp"
 #include "terminal/offers/offer_validation.hpp"
 #include "terminal/version.hpp"
@@ -26,14 +27,6 @@ struct Refusal {
 google::protobuf::Timestamp timestamp(Clock::time_point t) {
     return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
         std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
-// "S0042-T03-K7Q2M-000001": terminal, the database's id tag, kind ("" sale, "R" return, "C"
-// customer) and number.
-std::string numbered(const std::string& terminal_id, const std::string& tag, std::string_view kind, std::uint64_t n) {
-    char digits[24];
-    std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(n));
-    return terminal_id + "-" + (tag.empty() ? "" : tag + "-") + std::string{kind} + digits;
 }
 
 bool printable(std::string_view text) {
@@ -245,7 +238,8 @@ void Lane::begin_basket(const v1::BeginBasket& request, v1::PosResponse& respons
         basket_.reset();
     }
     Basket basket;
-    basket.sale_id = numbered(config_.terminal_id, store_.id_tag(), "", store_.next_number("sale_number"));
+    basket.sale_id =
+        make_terminal_id(config_.terminal_id, store_.id_tag(), IdKind::sale, store_.next_number("sale_number"));
     basket.cashier_id = request.cashier_id();
     basket.opened_at = now_();
     store_.begin_basket(basket.sale_id, basket.cashier_id, config_.currency, basket.opened_at);
@@ -738,7 +732,8 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
                "refund_tenders");
     }
 
-    r->set_return_id(numbered(config_.terminal_id, store_.id_tag(), "R", store_.next_number("return_number")));
+    r->set_return_id(make_terminal_id(config_.terminal_id, store_.id_tag(), IdKind::sale_return,
+                                      store_.next_number("return_number")));
     store_.record_return(event);
     recorded();
 
@@ -908,8 +903,8 @@ void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& r
         refuse(v1::POS_ERROR_CODE_MISSING_FIELD, "the shopper must accept the programme terms (consent PROGRAM_TERMS)",
                "consents");
     }
-    enrollment->set_customer_id(
-        numbered(config_.terminal_id, store_.id_tag(), "C", store_.next_number("customer_number")));
+    enrollment->set_customer_id(make_terminal_id(config_.terminal_id, store_.id_tag(), IdKind::customer,
+                                                 store_.next_number("customer_number")));
     enrollment->set_loyalty_card(card.number);
     *enrollment->mutable_contact() = clean;
     store_.record_enrollment(event);

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <set>
 
+#include "common/contact/contact.hpp"
 #include "terminal/store/local_store.hpp"
 
 namespace loyalty::terminal {
@@ -21,31 +22,67 @@ void forget_offer(sqlite::Database& db, const std::string& offer_id) {
     db.cached("DELETE FROM offer_assignments WHERE offer_id = ?").bind(1, offer_id).run();
 }
 
-void upsert_customer(sqlite::Database& db, const v1::Customer& c, std::int64_t now) {
+// A customer from head office as the till keeps them: the display name, the birthday's month and
+// day, the lookup hashes, never a phone number, e-mail address or full name. From an older head
+// office that still sends `contact`, the same is derived here and the rest dropped.
+void upsert_customer(sqlite::Database& db, const v1::Customer& c, const std::string& contact_key, std::int64_t now) {
     v1::ConsentEvent consents;
     *consents.mutable_changes() = c.consents();
     std::string consents_blob;
     consents.SerializeToString(&consents_blob);
     const auto& contact = c.contact();
-    db.cached(
-          "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, tier, segment, "
-          "points_balance, balance_version, consents, member_since, origin, updated_at) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'head_office',?) "
-          "ON CONFLICT (customer_id) DO UPDATE SET given_name = excluded.given_name, "
-          "family_name = excluded.family_name, email = excluded.email, phone = excluded.phone, "
-          "birthday = excluded.birthday, tier = excluded.tier, segment = excluded.segment, "
-          "points_balance = CASE WHEN excluded.balance_version >= balance_version "
-          "THEN excluded.points_balance ELSE points_balance END, "
-          "balance_version = max(balance_version, excluded.balance_version), consents = excluded.consents, "
-          "member_since = excluded.member_since, origin = 'head_office', updated_at = excluded.updated_at")
-        .bind_all(c.customer_id(), null_if_empty(contact.given_name()), null_if_empty(contact.family_name()),
-                  null_if_empty(contact.email()), null_if_empty(contact.phone()), birthday_text(contact),
+    std::string name = c.display_name();
+    if (name.empty()) name = display_name(contact.given_name(), contact.family_name());
+    std::uint32_t month = c.birthday_month();
+    std::uint32_t day = c.birthday_day();
+    if (month == 0 && contact.has_birthday()) {
+        month = static_cast<std::uint32_t>(contact.birthday().month());
+        day = static_cast<std::uint32_t>(contact.birthday().day());
+    }
+    std::optional<std::string> birthday;
+    if (month >= 1 && month <= 12) {
+        char text[16];
+        std::snprintf(text, sizeof text, "--%02u-%02u", month, day);
+        birthday = text;
+    }
+    std::string phone_key = c.phone_key();
+    if (phone_key.empty())
+        if (const auto phone = normalize_phone(contact.phone()))
+            phone_key = contact_lookup_key(contact_key, ContactKind::phone, *phone);
+    std::string email_key = c.email_key();
+    if (email_key.empty())
+        if (const auto email = normalize_email(contact.email()))
+            email_key = contact_lookup_key(contact_key, ContactKind::email, *email);
+    auto& upsert = db.cached(
+        "INSERT INTO customers (customer_id, given_name, family_name, email, phone, display_name, birthday, tier, "
+        "segment, points_balance, balance_version, consents, member_since, origin, updated_at, phone_key, email_key) "
+        "VALUES (?1, NULL, NULL, NULL, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'head_office', ?10, ?11, ?12) "
+        "ON CONFLICT (customer_id) DO UPDATE SET given_name = NULL, family_name = NULL, email = NULL, phone = NULL, "
+        "display_name = excluded.display_name, birthday = excluded.birthday, tier = excluded.tier, "
+        "segment = excluded.segment, "
+        "points_balance = CASE WHEN excluded.balance_version >= balance_version "
+        "THEN excluded.points_balance ELSE points_balance END, "
+        "balance_version = max(balance_version, excluded.balance_version), consents = excluded.consents, "
+        "member_since = excluded.member_since, origin = 'head_office', updated_at = excluded.updated_at, "
+        "phone_key = excluded.phone_key, email_key = excluded.email_key");
+    upsert
+        .bind_all(c.customer_id(), null_if_empty(name), birthday,
                   static_cast<std::int64_t>(c.tier() == v1::TIER_UNSPECIFIED ? v1::TIER_STANDARD : c.tier()),
                   null_if_empty(c.segment()), c.points_balance(), static_cast<std::int64_t>(c.balance_version()))
-        .bind_blob(11, consents_blob)
-        .bind(12, optional_ms(c.has_member_since(), c.member_since()))
-        .bind(13, now)
-        .run();
+        .bind_blob(8, consents_blob)
+        .bind(9, optional_ms(c.has_member_since(), c.member_since()))
+        .bind(10, now);
+    if (phone_key.empty()) {
+        upsert.bind(11, nullptr);
+    } else {
+        upsert.bind_blob(11, phone_key);
+    }
+    if (email_key.empty()) {
+        upsert.bind(12, nullptr);
+    } else {
+        upsert.bind_blob(12, email_key);
+    }
+    upsert.run();
     // The cards are the ones head office lists; a card it no longer lists is forgotten, unless it
     // is blocked (head office lists blocked cards only as revocations: it stays, refused).
     const std::set<std::string> cards(c.loyalty_cards().begin(), c.loyalty_cards().end());
@@ -125,6 +162,18 @@ std::vector<std::string> LocalStore::apply_catalog(const std::vector<v1::Catalog
             "DELETE FROM offers; DELETE FROM offer_assignments; DELETE FROM customers WHERE origin = "
             "'head_office'");
     }
+    // A new contact key comes with every customer hashed under it (head office sends them all).
+    std::string contact_key = this->contact_key();
+    for (const auto& part : parts) {
+        if (!part.has_contact_key() || part.contact_key().key().empty()) continue;
+        contact_key = part.contact_key().key();
+        db_.cached(
+               "INSERT INTO contact_key (id, key, since_version) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+               "key = excluded.key, since_version = excluded.since_version")
+            .bind_blob(1, contact_key)
+            .bind(2, static_cast<std::int64_t>(part.contact_key().since_version()))
+            .run();
+    }
     std::vector<std::string> refused;
     for (const auto& part : parts) {
         for (const auto& offer : part.offers()) {
@@ -140,7 +189,7 @@ std::vector<std::string> LocalStore::apply_catalog(const std::vector<v1::Catalog
         for (const auto& id : part.removed_offer_ids())
             forget_offer(db_, id);
         for (const auto& customer : part.customers())
-            upsert_customer(db_, customer, now);
+            upsert_customer(db_, customer, contact_key, now);
         for (const auto& a : part.assignments()) {
             auto& assign = db_.cached(
                 "INSERT OR REPLACE INTO offer_assignments (offer_id, customer_id, code, uses_left, expires_at) "

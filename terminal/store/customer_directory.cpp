@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view k_select =
     "SELECT c.customer_id, cc.loyalty_card, coalesce(c.given_name, ''), coalesce(c.family_name, ''), "
-    "coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(c.birthday, ''), c.tier, coalesce(c.segment, ''), "
+    "coalesce(c.display_name, ''), coalesce(c.birthday, ''), c.tier, coalesce(c.segment, ''), "
     "c.points_balance, cc.blocked, c.consents "
     "FROM customers c JOIN customer_cards cc ON cc.customer_id = c.customer_id ";
 
@@ -38,42 +38,6 @@ int month_of(const std::string& birthday) {
 
 }  // namespace
 
-std::optional<std::string> normalize_phone(std::string_view phone) {
-    std::string out;
-    for (char c : phone) {
-        if (c == ' ' || c == '-' || c == '(' || c == ')' || c == '.') continue;
-        if (c == '+' && out.empty()) {
-            out += c;
-            continue;
-        }
-        if (c < '0' || c > '9') return std::nullopt;
-        out += c;
-    }
-    if (out.size() < 9 || out.size() > 16 || out.front() != '+') return std::nullopt;
-    return out;
-}
-
-std::optional<std::string> normalize_email(std::string_view email) {
-    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front())))
-        email.remove_prefix(1);
-    while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back())))
-        email.remove_suffix(1);
-    const std::size_t at = email.find('@');
-    if (email.size() > 254 || at == 0 || at == std::string_view::npos ||
-        email.find('@', at + 1) != std::string_view::npos) {
-        return std::nullopt;
-    }
-    const std::string_view domain = email.substr(at + 1);
-    const std::size_t dot = domain.rfind('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 2 > domain.size()) return std::nullopt;
-    std::string out;
-    for (char c : email) {
-        if (static_cast<unsigned char>(c) <= 0x20) return std::nullopt;
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
 std::int64_t CustomerDirectory::pending_redemptions(const std::string& customer_id) {
     const std::uint64_t acked = store_.acked_through();
     auto& db = store_.database();
@@ -84,9 +48,11 @@ std::int64_t CustomerDirectory::pending_redemptions(const std::string& customer_
     return pending;
 }
 
-std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, std::string_view key) {
+std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, std::string_view key,
+                                                    std::string_view hashed) {
     auto& select = store_.database().cached(std::string{k_select} + std::string{where_sql});
     select.bind(1, key);
+    if (where_sql.find("?2") != std::string_view::npos) select.bind_blob(2, hashed);
     std::vector<CustomerRecord> found;
     while (select.step()) {
         CustomerRecord& c = found.emplace_back();
@@ -94,14 +60,13 @@ std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, 
         c.loyalty_card = select.column_text(1);
         c.given_name = select.column_text(2);
         c.family_name = select.column_text(3);
-        c.email = select.column_text(4);
-        c.phone = select.column_text(5);
-        c.birthday_month = month_of(select.column_text(6));
-        c.tier = static_cast<v1::Tier>(select.column_int64(7));
-        c.segment = select.column_text(8);
-        c.points_balance = select.column_int64(9);
-        c.blocked = select.column_int64(10) != 0;
-        c.profiling_consent = profiling_granted(select.column_blob(11));
+        c.shown_name = select.column_text(4);
+        c.birthday_month = month_of(select.column_text(5));
+        c.tier = static_cast<v1::Tier>(select.column_int64(6));
+        c.segment = select.column_text(7);
+        c.points_balance = select.column_int64(8);
+        c.blocked = select.column_int64(9) != 0;
+        c.profiling_consent = profiling_granted(select.column_blob(10));
     }
     select.reset();
     for (CustomerRecord& c : found) {
@@ -132,13 +97,15 @@ std::optional<CustomerRecord> CustomerDirectory::find_by_card(std::string_view l
 std::vector<CustomerRecord> CustomerDirectory::find_by_phone(std::string_view phone) {
     const auto normalized = normalize_phone(phone);
     if (!normalized) return {};
-    return find("WHERE c.phone = ? ORDER BY c.customer_id, cc.loyalty_card", *normalized);
+    return find("WHERE c.phone = ?1 OR c.phone_key = ?2 ORDER BY c.customer_id, cc.loyalty_card", *normalized,
+                contact_lookup_key(store_.contact_key(), ContactKind::phone, *normalized));
 }
 
 std::vector<CustomerRecord> CustomerDirectory::find_by_email(std::string_view email) {
     const auto normalized = normalize_email(email);
     if (!normalized) return {};
-    return find("WHERE c.email = ? ORDER BY c.customer_id, cc.loyalty_card", *normalized);
+    return find("WHERE c.email = ?1 OR c.email_key = ?2 ORDER BY c.customer_id, cc.loyalty_card", *normalized,
+                contact_lookup_key(store_.contact_key(), ContactKind::email, *normalized));
 }
 
 }  // namespace loyalty::terminal

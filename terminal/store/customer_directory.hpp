@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/contact/contact.hpp"
 #include "terminal/lane/customer_record.hpp"
 #include "terminal/store/local_store.hpp"
 
@@ -23,20 +24,16 @@ public:
     // The customer holding this card (blocked cards included, flagged), or nullopt when the card is
     // not in the cache.
     std::optional<CustomerRecord> find_by_card(std::string_view loyalty_card);
-    // Exact matches: the phone in E.164 ("+4930123456"), the e-mail case-insensitively.
+    // Exact matches: the phone in E.164 ("+4930123456"), the e-mail case-insensitively; customers
+    // enrolled elsewhere by the keyed hash of the normalised value (common/contact/contact.hpp).
     std::vector<CustomerRecord> find_by_phone(std::string_view phone);
     std::vector<CustomerRecord> find_by_email(std::string_view email);
 
 private:
-    std::vector<CustomerRecord> find(std::string_view where_sql, std::string_view key);
+    std::vector<CustomerRecord> find(std::string_view where_sql, std::string_view key, std::string_view hashed = {});
     std::int64_t pending_redemptions(const std::string& customer_id);
 
     LocalStore& store_;
 };
-
-// "+44 20 7946-0958" -> "+442079460958"; nullopt unless it is + and 8 to 15 digits.
-std::optional<std::string> normalize_phone(std::string_view phone);
-// Trimmed, lower case; nullopt unless it looks like local@domain.tld.
-std::optional<std::string> normalize_email(std::string_view email);
 
 }  // namespace loyalty::terminal

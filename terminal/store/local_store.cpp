@@ -141,8 +141,17 @@ LocalStore::LocalStore(const LocalStoreOptions& options)
             const auto pages = static_cast<std::int64_t>(options.disk_budget_bytes) / page_size;
             db_.exec("PRAGMA max_page_count = " + std::to_string(std::max<std::int64_t>(pages, 1)));
         }
+        // Deleted rows are overwritten, not left in free pages: customers forgotten or minimised
+        // leave no bytes behind.
+        db_.exec("PRAGMA secure_delete = ON");
         check_integrity(db_);
+        const int before = sqlite::schema_version(db_);
         sqlite::migrate(db_, terminal_migrations(), options.schema_target);
+        if (before > 0 && before < 9 && sqlite::schema_version(db_) >= 9) {
+            // The contact details v9 removed must leave the file (and its WAL) as well.
+            db_.exec("VACUUM");
+            db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
         if (sqlite::schema_version(db_) >= 8) {
             id_tag_ = db_.query_text("SELECT id_tag FROM identity WHERE id = 1").value_or("");
             if (id_tag_.empty()) renew_id_tag();
@@ -703,6 +712,14 @@ void LocalStore::renew_id_tag() {
 
 std::string LocalStore::database_id() {
     return db_.query_text("SELECT database_id FROM identity WHERE id = 1").value_or("");
+}
+
+std::string LocalStore::contact_key() {
+    if (sqlite::schema_version(db_) < 9) return {};
+    auto& select = db_.cached("SELECT key FROM contact_key WHERE id = 1");
+    std::string key = select.step() ? select.column_blob(0) : std::string();
+    select.reset();
+    return key;
 }
 
 std::uint64_t LocalStore::catalog_version() {

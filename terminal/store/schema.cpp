@@ -239,7 +239,32 @@ constexpr std::string_view k_v8_id_tag = R"sql(
 ALTER TABLE identity ADD COLUMN id_tag TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<sqlite::Migration, 8> k_migrations{{
+// Customers enrolled elsewhere keep only what a till needs: the display name head office sends,
+// the birthday's month and day, keyed hashes of phone and e-mail for lookups (under head office's
+// contact key, kept in contact_key). Their names, phone numbers and e-mail addresses already
+// cached go; the catalog is asked for again from scratch so the hashes arrive. LocalStore then
+// rewrites the file (VACUUM) and keeps secure_delete on, so the removed bytes are gone too.
+constexpr std::string_view k_v9_contact_minimised = R"sql(
+ALTER TABLE customers ADD COLUMN display_name TEXT;
+ALTER TABLE customers ADD COLUMN phone_key BLOB;
+ALTER TABLE customers ADD COLUMN email_key BLOB;
+CREATE INDEX customers_phone_key ON customers (phone_key) WHERE phone_key IS NOT NULL;
+CREATE INDEX customers_email_key ON customers (email_key) WHERE email_key IS NOT NULL;
+CREATE TABLE contact_key (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    key           BLOB NOT NULL,
+    since_version INTEGER NOT NULL
+);
+UPDATE customers SET
+    display_name = trim(coalesce(given_name, '') || CASE WHEN coalesce(family_name, '') = '' THEN ''
+                        ELSE ' ' || substr(family_name, 1, 1) || '.' END),
+    given_name = NULL, family_name = NULL, email = NULL, phone = NULL,
+    birthday = CASE WHEN birthday IS NULL THEN NULL ELSE '--' || substr(birthday, -5) END
+  WHERE origin = 'head_office';
+UPDATE catalog_versions SET version = 0 WHERE component = 'catalog';
+)sql";
+
+constexpr std::array<sqlite::Migration, 9> k_migrations{{
     {1, "sales, lines, discounts, tenders and the outbox", k_v1_sales_and_outbox},
     {2, "the open basket and returns", k_v2_open_basket_and_returns},
     {3, "customer, offer and catalog caches", k_v3_catalog_cache},
@@ -248,6 +273,7 @@ constexpr std::array<sqlite::Migration, 8> k_migrations{{
     {6, "points offers used by each sale", k_v6_points_offers},
     {7, "the database's identity", k_v7_database_identity},
     {8, "a tag in sale, return and customer ids", k_v8_id_tag},
+    {9, "no contact details of customers enrolled elsewhere", k_v9_contact_minimised},
 }};
 
 }  // namespace

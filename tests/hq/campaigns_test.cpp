@@ -113,9 +113,12 @@ struct Till {
         p.mutable_discount_total()->set_minor_units(discount);
         p.mutable_total()->set_minor_units(subtotal - discount);
     }
+    // The shopper shows their card (a till changes consents only of customers it identified).
     void withdraw_consent(const std::string& customer_id, std::int64_t at_ms) {
         auto& c = *event(at_ms).mutable_consent();
         c.set_customer_id(customer_id);
+        for (const auto& customer : chain.customers)
+            if (customer.customer_id == customer_id) c.set_loyalty_card(customer.loyalty_card);
         auto& change = *c.add_changes();
         change.set_purpose(v1::CONSENT_PURPOSE_PROFILING);
         change.set_granted(false);

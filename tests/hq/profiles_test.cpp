@@ -214,6 +214,7 @@ TEST_CASE("withdrawing profiling consent deletes the profile, and later purchase
     withdraw.mutable_header()->set_sequence(next);
     auto& change = *withdraw.mutable_consent()->add_changes();
     withdraw.mutable_consent()->set_customer_id(someone.customer_id);
+    withdraw.mutable_consent()->set_loyalty_card(someone.loyalty_card);  // the till was shown the card
     change.set_purpose(v1::CONSENT_PURPOSE_PROFILING);
     change.set_granted(false);
     change.set_source(v1::CONSENT_SOURCE_TILL);
@@ -269,7 +270,7 @@ TEST_CASE("a return that arrives before its sale, and before the customer has a 
         return &e;
     };
     auto* enrollment = next()->mutable_enrollment();
-    enrollment->set_customer_id("C-1");
+    enrollment->set_customer_id("S0001-T01-TAG01-C000001");
     enrollment->set_loyalty_card("6036000000000013");
     auto* consent = enrollment->add_consents();
     consent->set_purpose(v1::CONSENT_PURPOSE_PROFILING);
@@ -278,14 +279,14 @@ TEST_CASE("a return that arrives before its sale, and before the customer has a 
     back->set_return_id("R-1");
     back->set_original_sale_id("SALE-1");
     back->set_original_terminal_id(terminal);
-    back->set_customer_id("C-1");
+    back->set_customer_id("S0001-T01-TAG01-C000001");
     back->mutable_refund_total()->set_minor_units(100);
     auto* returned = back->add_lines();
     returned->set_original_line_no(1);
     returned->mutable_refund()->set_minor_units(100);
     auto* sale = next()->mutable_purchase();
     sale->set_sale_id("SALE-1");
-    sale->set_customer_id("C-1");
+    sale->set_customer_id("S0001-T01-TAG01-C000001");
     sale->mutable_total()->set_minor_units(300);
     auto* line = sale->add_lines();
     line->set_line_no(1);
@@ -295,7 +296,7 @@ TEST_CASE("a return that arrives before its sale, and before the customer has a 
     storage->write_group([&] { storage->store_batch(terminal, batch, hq::Clock::now()); });
     while (storage->apply_stored(100) > 0) {
     }
-    const auto p = storage->profile("C-1");
+    const auto p = storage->profile("S0001-T01-TAG01-C000001");
     REQUIRE(p.has_value());
     CHECK(p->visits == 1);
     CHECK(p->spend == 200);

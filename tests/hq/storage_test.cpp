@@ -7,6 +7,7 @@
 #include <future>
 #include <google/protobuf/util/time_util.h>
 
+#include "common/contact/contact.hpp"
 #include "common/sqlite/database.hpp"
 #include "hq/ingest/catalog_reader.hpp"
 #include "terminal/store/local_store.hpp"
@@ -144,10 +145,11 @@ TEST_CASE("journalled events are applied behind the journal, in order, each exac
         hello(*s, contact("S0042-T03"));
         hq::BatchResult result;
         s->write_group([&] {
-            result = s->store_batch("S0042-T03",
-                                    batch_of({enrollment(1, "C-1", "6036000000000013"),
-                                              with_points(purchase(2), "C-1", 50, 0), purchase(3), purchase(4)}),
-                                    hq::Clock::now());
+            result = s->store_batch(
+                "S0042-T03",
+                batch_of({enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013"),
+                          with_points(purchase(2), "S0042-T03-TAG01-C000001", 50, 0), purchase(3), purchase(4)}),
+                hq::Clock::now());
         });
         CHECK(result.stored_through == 4);  // what the terminal is acknowledged for
         CHECK(s->unapplied() == 4);
@@ -156,8 +158,8 @@ TEST_CASE("journalled events are applied behind the journal, in order, each exac
         CHECK(s->apply_stored(2) == 2);  // the enrollment, then the sale that earned points
         CHECK(s->unapplied() == 2);
         CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 1);
-        REQUIRE(s->customer("C-1"));
-        CHECK(s->customer("C-1")->points_balance() == 50);
+        REQUIRE(s->customer("S0042-T03-TAG01-C000001"));
+        CHECK(s->customer("S0042-T03-TAG01-C000001")->points_balance() == 50);
     }
     auto s = hq::open_sqlite_storage(dir / "hq.db");  // the cursor is durable with what it applied
     CHECK(s->unapplied() == 2);
@@ -165,7 +167,7 @@ TEST_CASE("journalled events are applied behind the journal, in order, each exac
     CHECK(s->apply_stored(100) == 0);
     CHECK(s->unapplied() == 0);
     CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 3);
-    CHECK(s->customer("C-1")->points_balance() == 50);
+    CHECK(s->customer("S0042-T03-TAG01-C000001")->points_balance() == 50);
     CHECK(count(dir / "hq.db", "SELECT count(*) FROM points_ledger") == 1);
 
     // A stored body that cannot be read (a disk's bit flip, a bug) is reported and passed over.
@@ -221,16 +223,18 @@ TEST_CASE("points: head office's ledger moves the balance, and the customer goes
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     hello(*s, contact("S0042-T03"));
-    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013"), with_points(purchase(2), "C-1", 120, 0),
-                        with_points(purchase(3), "C-1", 10, 100)}));
-    const auto customer = s->customer("C-1");
+    store(*s, batch_of({enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013"),
+                        with_points(purchase(2), "S0042-T03-TAG01-C000001", 120, 0),
+                        with_points(purchase(3), "S0042-T03-TAG01-C000001", 10, 100)}));
+    const auto customer = s->customer("S0042-T03-TAG01-C000001");
     REQUIRE(customer);
     CHECK(customer->points_balance() == 30);
     CHECK(customer->balance_version() == 3);
     REQUIRE(customer->loyalty_cards_size() == 1);
     CHECK(customer->loyalty_cards(0) == "6036000000000013");
-    CHECK(count(dir / "hq.db", "SELECT count(*) FROM points_ledger WHERE customer_id = 'C-1'") == 3);
-    CHECK(count(dir / "hq.db", "SELECT count(*) FROM consent_log WHERE customer_id = 'C-1'") == 1);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM points_ledger WHERE customer_id = 'S0042-T03-TAG01-C000001'") ==
+          3);
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM consent_log WHERE customer_id = 'S0042-T03-TAG01-C000001'") == 1);
     const auto delta = s->catalog_since(0, 1 << 20);
     REQUIRE(delta.size() == 1);
     CHECK(delta[0].full_resync());
@@ -257,14 +261,16 @@ TEST_CASE(
     *twice.mutable_purchase()->add_discounts() = twice.purchase().discounts(0);
     store(*s, batch_of({twice}), "S0042-T03");
     store(*s, batch_of({coupon_sale(1, "S0042-T04")}), "S0042-T04");
-    store(*s, batch_of({enrollment(2, "C-1", "6036000000000013"), with_points(purchase(3), "C-1", 0, 40)}));
+    store(*s, batch_of({enrollment(2, "S0042-T03-TAG01-C000001", "6036000000000013"),
+                        with_points(purchase(3), "S0042-T03-TAG01-C000001", 0, 40)}));
     store(*s, batch_of({purchase(7)}));
-    store(*s, batch_of({enrollment(8, "C-2", "6036000000000013")}));
-    store(*s, batch_of({enrollment(9, "C-1", "6036000000000021")}));  // an id already given to another card
+    store(*s, batch_of({enrollment(8, "S0042-T03-TAG01-C000002", "6036000000000013")}));
+    store(*s, batch_of({enrollment(9, "S0042-T03-TAG01-C000001",
+                                   "6036000000000021")}));  // an id already given to another card
     const auto kinds = conflict_kinds(*s);
     CHECK(kinds == std::vector<std::string>{"coupon_reused", "balance_below_zero", "sequence_gap",
                                             "card_enrolled_twice", "customer_id_reused"});
-    CHECK(s->customer("C-1")->contact().given_name() == "Jane");
+    CHECK(s->customer("S0042-T03-TAG01-C000001")->contact().given_name() == "Jane");
     const auto rows = s->conflicts();
     CHECK(rows[0].detail.find("BN-7Q2K") != std::string::npos);
     CHECK(rows[0].detail.find("S0042-T03") != std::string::npos);
@@ -279,12 +285,80 @@ TEST_CASE(
     CHECK(delta[0].revocations(0).kind() == v1::REVOCATION_KIND_COUPON_CODE_REDEEMED);
 }
 
+TEST_CASE(
+    "a till enrols only customers it made, once, with a free card, and consents only of customers it identified") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0009-T01"));
+    hello(*s, contact("S0007-T01"));
+    const std::string alice = "S0009-T01-TAG01-C000001";
+    auto enrol = [](std::uint64_t seq, const std::string& terminal, const std::string& customer,
+                    const std::string& card, const std::string& name) {
+        v1::Event e = enrollment(seq, customer, card);
+        e.mutable_header()->set_terminal_id(terminal);
+        e.mutable_enrollment()->mutable_contact()->set_given_name(name);
+        e.mutable_enrollment()->mutable_contact()->set_email(name + "@example.com");
+        return e;
+    };
+    store(*s, batch_of({enrol(1, "S0009-T01", alice, "6036000000000013", "alice")}), "S0009-T01");
+    REQUIRE(s->customer(alice)->contact().email() == "alice@example.com");
+
+    // Another till sends an enrolment for her id and card: kept and acknowledged, changes nothing.
+    const auto stored = store(*s, batch_of({enrol(1, "S0007-T01", alice, "6036000000000013", "mallory")}), "S0007-T01");
+    CHECK(stored.stored_through == 1);
+    CHECK(s->customer(alice)->contact().given_name() == "alice");
+    CHECK(s->customer(alice)->contact().email() == "alice@example.com");
+    // Its own id with her card: not applied either, the card stays hers.
+    store(*s, batch_of({enrol(2, "S0007-T01", "S0007-T01-TAG01-C000001", "6036000000000013", "mallory")}), "S0007-T01");
+    CHECK_FALSE(s->customer("S0007-T01-TAG01-C000001").has_value());
+    // Her own till cannot rewrite her either: contact details change only at head office.
+    store(*s, batch_of({enrol(2, "S0009-T01", alice, "6036000000000013", "eve")}), "S0009-T01");
+    CHECK(s->customer(alice)->contact().given_name() == "alice");
+    // A terminal named like another with a suffix does not own its ids.
+    store(*s, batch_of({enrol(3, "S0007-T01", "S0007-T01X-TAG01-C000001", "6036000000000021", "x")}), "S0007-T01");
+    CHECK_FALSE(s->customer("S0007-T01X-TAG01-C000001").has_value());
+
+    // Consents: another till changes them only when it was shown her card.
+    auto withdraw = [](std::uint64_t seq, const std::string& card) {
+        v1::Event e;
+        e.mutable_header()->set_terminal_id("S0007-T01");
+        e.mutable_header()->set_store_id("S0042");
+        e.mutable_header()->set_sequence(seq);
+        e.mutable_consent()->set_customer_id("S0009-T01-TAG01-C000001");
+        e.mutable_consent()->set_loyalty_card(card);
+        auto* change = e.mutable_consent()->add_changes();
+        change->set_purpose(v1::CONSENT_PURPOSE_PROFILING);
+        change->set_granted(false);
+        return e;
+    };
+    auto profiling = [&] {
+        const auto customer = s->customer(alice);
+        for (const auto& c : customer->consents())
+            if (c.purpose() == v1::CONSENT_PURPOSE_PROFILING) return c.granted();
+        return false;
+    };
+    REQUIRE(profiling());
+    store(*s, batch_of({withdraw(4, "")}), "S0007-T01");
+    CHECK(profiling());
+    store(*s, batch_of({withdraw(5, "6036000000000013")}), "S0007-T01");
+    CHECK_FALSE(profiling());
+
+    CHECK(conflict_kinds(*s) == std::vector<std::string>{"customer_not_owned", "card_enrolled_twice",
+                                                         "customer_enrolled_again", "customer_not_owned",
+                                                         "consent_not_identified"});
+    const auto rows = s->conflicts();
+    CHECK(rows[0].terminal_id == "S0007-T01");
+    CHECK(rows[0].customer_id == alice);
+    CHECK_THAT(rows[0].detail, Catch::Contains("an id another terminal made; the customer is unchanged"));
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events") == 7);  // every event kept in the journal
+}
+
 TEST_CASE("a return's points reversal applied before the sale that earned them is no balance conflict") {
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     hello(*s, contact("S0042-T03"));
     hello(*s, contact("S0042-T04"));
-    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}));
+    store(*s, batch_of({enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013")}));
     // T04 takes back a sale of T03's whose event has not arrived yet (T03 was offline).
     v1::Event back;
     back.mutable_header()->set_terminal_id("S0042-T04");
@@ -295,13 +369,13 @@ TEST_CASE("a return's points reversal applied before the sale that earned them i
     r.set_return_id("S0042-T04-R000001");
     r.set_original_sale_id("S0042-T03-2");
     r.set_original_terminal_id("S0042-T03");
-    r.set_customer_id("C-1");
+    r.set_customer_id("S0042-T03-TAG01-C000001");
     r.set_points_reversed(50);
     *r.mutable_refund_total() = eur(300);
     store(*s, batch_of({back}), "S0042-T04");
-    CHECK(s->customer("C-1")->points_balance() == -50);
-    store(*s, batch_of({with_points(purchase(2), "C-1", 50, 0)}));
-    CHECK(s->customer("C-1")->points_balance() == 0);
+    CHECK(s->customer("S0042-T03-TAG01-C000001")->points_balance() == -50);
+    store(*s, batch_of({with_points(purchase(2), "S0042-T03-TAG01-C000001", 50, 0)}));
+    CHECK(s->customer("S0042-T03-TAG01-C000001")->points_balance() == 0);
     CHECK(conflict_kinds(*s).empty());
 }
 
@@ -375,11 +449,11 @@ TEST_CASE("catalog: offers, retirements, assignments and points rules as version
     s->put_offers({percent_offer("A"), percent_offer("B")}, &rules);
     CHECK(s->catalog_version() == 1);
     hello(*s, contact("S0042-T03"));
-    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}));
+    store(*s, batch_of({enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013")}));
     CHECK(s->catalog_version() == 2);
     v1::OfferAssignment a;
     a.set_offer_id("B");
-    a.set_customer_id("C-1");
+    a.set_customer_id("S0042-T03-TAG01-C000001");
     a.set_code("B-123");
     s->assign(a);
     CHECK(s->catalog_version() == 3);
@@ -423,15 +497,63 @@ TEST_CASE("catalog: offers, retirements, assignments and points rules as version
     CHECK(offers == 300);
 }
 
+TEST_CASE("tills get a customer's display name, birthday and keyed hashes, never phone, e-mail or full name") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    v1::Event e = enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013");
+    auto* details = e.mutable_enrollment()->mutable_contact();
+    details->set_family_name("Doe");
+    details->set_email("Jane.Doe@example.com");
+    details->set_phone("+4930123456");
+    details->mutable_birthday()->set_year(1990);
+    details->mutable_birthday()->set_month(7);
+    details->mutable_birthday()->set_day(14);
+    store(*s, batch_of({e}));
+    // Head office keeps them all (customer service, export).
+    CHECK(s->customer("S0042-T03-TAG01-C000001")->contact().email() == "Jane.Doe@example.com");
+
+    const auto delta = s->catalog_since(0, 1 << 20);
+    REQUIRE(delta.size() == 1);
+    REQUIRE(delta[0].customers_size() == 1);
+    const std::string key = delta[0].contact_key().key();
+    REQUIRE(key.size() == 32);
+    const v1::Customer& c = delta[0].customers(0);
+    CHECK_FALSE(c.has_contact());
+    CHECK(c.display_name() == "Jane D.");
+    CHECK(c.birthday_month() == 7);
+    CHECK(c.birthday_day() == 14);
+    CHECK(c.phone_key() == contact_lookup_key(key, ContactKind::phone, "+4930123456"));
+    CHECK(c.email_key() == contact_lookup_key(key, ContactKind::email, "jane.doe@example.com"));
+    const std::string wire = delta[0].SerializeAsString();
+    for (const char* clear : {"Doe@", "doe@", "4930123456", "Doe", "1990"})
+        CHECK(wire.find(clear) == std::string::npos);
+
+    // A rotation: a new key, and every customer again under it.
+    const std::uint64_t before = s->catalog_version();
+    const std::uint64_t rotated = s->rotate_contact_key();
+    CHECK(rotated > before);
+    const auto after = s->catalog_since(before, 1 << 20);
+    REQUIRE(after.size() == 1);
+    const std::string new_key = after[0].contact_key().key();
+    CHECK(new_key.size() == 32);
+    CHECK(new_key != key);
+    CHECK(after[0].contact_key().since_version() == rotated);
+    REQUIRE(after[0].customers_size() == 1);
+    CHECK(after[0].customers(0).phone_key() == contact_lookup_key(new_key, ContactKind::phone, "+4930123456"));
+    // A delta that does not span the rotation carries no key.
+    CHECK(s->catalog_since(rotated, 1 << 20).empty());
+}
+
 TEST_CASE("a delta from head office lands in a terminal's cache in one transaction, and a gap is refused unchanged") {
     TempDir dir;
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     s->put_offers({percent_offer("A"), percent_offer("B")}, nullptr);
     hello(*s, contact("S0042-T99"));
-    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}), "S0042-T99");
+    store(*s, batch_of({enrollment(1, "S0042-T99-TAG01-C000001", "6036000000000013")}), "S0042-T99");
     v1::OfferAssignment a;
     a.set_offer_id("B");
-    a.set_customer_id("C-1");
+    a.set_customer_id("S0042-T99-TAG01-C000001");
     s->assign(a);
     v1::Event coupon = purchase(2, "S0042-T99");
     coupon.mutable_purchase()->add_discounts()->set_coupon_code("ONCE-1");
@@ -445,7 +567,8 @@ TEST_CASE("a delta from head office lands in a terminal's cache in one transacti
     CHECK(till.catalog_version() == s->catalog_version());
     CHECK(till.offer_count() == 1);
     CHECK(till.coupon_used("ONCE-1"));
-    CHECK(count(dir / "till" / "terminal.db", "SELECT count(*) FROM customer_cards WHERE customer_id = 'C-1'") == 1);
+    CHECK(count(dir / "till" / "terminal.db",
+                "SELECT count(*) FROM customer_cards WHERE customer_id = 'S0042-T99-TAG01-C000001'") == 1);
 
     const std::uint64_t before = till.catalog_version();
     REQUIRE(s->retire_offer("A"));
@@ -466,10 +589,10 @@ TEST_CASE("an offer retired and added again brings its assignments back down to 
     auto s = hq::open_sqlite_storage(dir / "hq.db");
     s->put_offers({percent_offer("A")}, nullptr);
     hello(*s, contact("S0042-T03"));
-    store(*s, batch_of({enrollment(1, "C-1", "6036000000000013")}));
+    store(*s, batch_of({enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013")}));
     v1::OfferAssignment a;
     a.set_offer_id("A");
-    a.set_customer_id("C-1");
+    a.set_customer_id("S0042-T03-TAG01-C000001");
     s->assign(a);
     REQUIRE(s->retire_offer("A"));
     const std::uint64_t retired = s->catalog_version();
@@ -478,7 +601,7 @@ TEST_CASE("an offer retired and added again brings its assignments back down to 
     REQUIRE(delta.size() == 1);
     REQUIRE(delta[0].offers_size() == 1);
     REQUIRE(delta[0].assignments_size() == 1);
-    CHECK(delta[0].assignments(0).customer_id() == "C-1");
+    CHECK(delta[0].assignments(0).customer_id() == "S0042-T03-TAG01-C000001");
     // A new revision of a live offer does not send its assignments again.
     const std::uint64_t live = s->catalog_version();
     s->put_offers({percent_offer("A")}, nullptr);
@@ -495,11 +618,11 @@ TEST_CASE("a card blocked at head office stays blocked at the till, also across 
         d.set_to_version(to);
         d.set_full_resync(full);
         v1::Customer& c = *d.add_customers();
-        c.set_customer_id("C-1");
+        c.set_customer_id("S0042-T03-TAG01-C000001");
         c.add_loyalty_cards("6036000000000013");  // the card still in use; the lost one is not listed
         v1::Revocation& r = *d.add_revocations();
         r.set_kind(v1::REVOCATION_KIND_CARD_BLOCKED);
-        r.set_customer_id("C-1");
+        r.set_customer_id("S0042-T03-TAG01-C000001");
         r.set_loyalty_card("6036000000000021");
         return d;
     };

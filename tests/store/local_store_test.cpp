@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/contact/contact.hpp"
 #include "common/sqlite/migrations.hpp"
 #include "terminal/store/customer_directory.hpp"
 #include "terminal/store/schema.hpp"
@@ -39,7 +40,7 @@ TEST_CASE("a new store is created private, in WAL mode, at the newest schema") {
     TempDir dir;
     LocalStore store = open_store(dir);
     CHECK(store.schema_version() == terminal_schema_version());
-    CHECK(terminal_schema_version() == 8);
+    CHECK(terminal_schema_version() == 9);
     CHECK(mode_of(dir / "data") == 0700);
     CHECK(mode_of(dir / "data/terminal.db") == 0600);
     CHECK(store.database().query_text("PRAGMA journal_mode") == "wal");
@@ -493,4 +494,87 @@ TEST_CASE("receipt and customer numbers count per terminal, across reopen") {
     CHECK(store.next_number("sale_number") == 3);
     CHECK(store.next_number("customer_number") == 1);
     CHECK_THROWS_WITH(store.next_number("nothing"), Catch::Contains("counter nothing is missing"));
+}
+
+TEST_CASE(
+    "customers from head office are kept without contact details and found by the keyed hash of phone or "
+    "e-mail") {
+    TempDir dir;
+    LocalStore store = open_store(dir);
+    const std::string key(32, '\x5a');
+    loyalty::v1::CatalogDelta delta;
+    delta.set_from_version(0);
+    delta.set_to_version(3);
+    delta.set_full_resync(true);
+    delta.mutable_contact_key()->set_key(key);
+    delta.mutable_contact_key()->set_since_version(2);
+    auto* alice = delta.add_customers();
+    alice->set_customer_id("S0009-T01-TAG01-C000001");
+    alice->add_loyalty_cards("6036000000123450");
+    alice->set_display_name("Alice A.");
+    alice->set_birthday_month(7);
+    alice->set_birthday_day(14);
+    alice->set_phone_key(loyalty::contact_lookup_key(key, loyalty::ContactKind::phone, "+49301234567"));
+    alice->set_email_key(loyalty::contact_lookup_key(key, loyalty::ContactKind::email, "alice@example.com"));
+    // From an older head office: contact details that the till must not keep.
+    auto* bob = delta.add_customers();
+    bob->set_customer_id("S0009-T01-TAG01-C000002");
+    bob->add_loyalty_cards("6036000000000013");
+    bob->mutable_contact()->set_given_name("Bob");
+    bob->mutable_contact()->set_family_name("Baker");
+    bob->mutable_contact()->set_email("bob@example.com");
+    bob->mutable_contact()->set_phone("+44 20 7946 0958");
+    store.apply_catalog({delta}, nullptr);
+    CHECK(store.contact_key() == key);
+
+    CustomerDirectory directory(store);
+    const auto by_phone = directory.find_by_phone("+49 30 123 4567");
+    REQUIRE(by_phone.size() == 1);
+    CHECK(by_phone[0].customer_id == "S0009-T01-TAG01-C000001");
+    CHECK(by_phone[0].display_name() == "Alice A.");
+    CHECK(by_phone[0].birthday_month == 7);
+    CHECK(directory.find_by_email(" ALICE@example.com").size() == 1);
+    CHECK(directory.find_by_email("bob@example.com").size() == 1);
+    CHECK(directory.find_by_phone("+442079460958").size() == 1);
+    CHECK(directory.find_by_card("6036000000000013")->display_name() == "Bob B.");
+    CHECK(directory.find_by_phone("+49301234568").empty());
+    CHECK(count(store,
+                "SELECT count(*) FROM customers WHERE email IS NOT NULL OR phone IS NOT NULL OR "
+                "family_name IS NOT NULL OR given_name IS NOT NULL") == 0);
+    store.database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const std::string bytes = loyalty::test::read_file(dir / "data/terminal.db");
+    for (const char* clear : {"bob@example.com", "Baker", "7946", "alice@example.com", "1234567"})
+        CHECK(bytes.find(clear) == std::string::npos);
+}
+
+TEST_CASE("the v9 migration removes the contact details of customers enrolled elsewhere from the file's bytes") {
+    TempDir dir;
+    {
+        LocalStore old(LocalStoreOptions{.data_dir = dir / "data", .schema_target = 8});
+        old.database().exec(R"sql(
+            INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, origin, updated_at)
+            VALUES ('S0009-T01-TAG01-C000001', 'Alice', 'Archer', 'alice.archer@example.com', '+49301234567',
+                    '1990-07-14', 'head_office', 1),
+                   ('S0042-T03-TAG01-C000001', 'Jane', 'Doe', 'jane.doe@example.com', '+4930765432',
+                    '1985-01-02', 'enrolled_here', 1);
+            INSERT INTO customer_cards (loyalty_card, customer_id) VALUES ('6036000000123450', 'S0009-T01-TAG01-C000001');
+            UPDATE catalog_versions SET version = 42 WHERE component = 'catalog';
+        )sql");
+    }
+    // The WAL of the old release holds the rows too: opening migrates, rewrites and truncates.
+    LocalStore store = open_store(dir);
+    CHECK(store.schema_version() == 9);
+    CHECK(store.catalog_version() == 0);  // a full resync brings the keys
+    CustomerDirectory directory(store);
+    const auto alice = directory.find_by_card("6036000000123450");
+    REQUIRE(alice.has_value());
+    CHECK(alice->display_name() == "Alice A.");
+    CHECK(alice->birthday_month == 7);
+    CHECK(store.database().query_text("SELECT birthday FROM customers WHERE origin = 'head_office'") == "--07-14");
+    std::string bytes = loyalty::test::read_file(dir / "data/terminal.db");
+    if (std::filesystem::exists(dir / "data/terminal.db-wal"))
+        bytes += loyalty::test::read_file(dir / "data/terminal.db-wal");
+    for (const char* clear : {"alice.archer@example.com", "+49301234567", "Archer", "1990-07-14"})
+        CHECK(bytes.find(clear) == std::string::npos);
+    CHECK(bytes.find("jane.doe@example.com") != std::string::npos);  // enrolled here: the till's own record
 }

@@ -185,6 +185,17 @@ std::int64_t Till::acked_through() const {
         .value_or(-1);
 }
 
+std::string enroll(const std::filesystem::path& socket, const std::string& card, const std::string& contact) {
+    UnixClient pos(socket);
+    REQUIRE(pos.connected());
+    const std::string reply =
+        pos.request(R"({"enrollCustomer":{"cardText":")" + card + R"(","contact":)" + contact +
+                    R"(,"consents":[{"purpose":"CONSENT_PURPOSE_PROGRAM_TERMS","granted":true}]}})");
+    std::smatch match;
+    REQUIRE(std::regex_search(reply, match, std::regex(R"re("customerId":"([^"]+)")re")));
+    return match[1];
+}
+
 std::string sell_milk(UnixClient& pos) {
     pos.request(R"({"beginBasket":{"cashierId":"C-1"}})");
     pos.request(

@@ -78,6 +78,10 @@ struct Till {
     std::int64_t acked_through() const;
 };
 
+// Enrols a shopper at the till behind `socket` (POS JSON API) with her card, `contact` (a JSON
+// object) and the programme terms accepted; REQUIREs the new customer id, which it returns.
+std::string enroll(const std::filesystem::path& socket, const std::string& card, const std::string& contact);
+
 // One basket of milk paid in cash; the sale id from the reply (empty if the sale did not complete).
 std::string sell_milk(UnixClient& pos);
 
