@@ -172,7 +172,7 @@ JSON
 ctl S0002 basket run basket-utrecht.jsonl
 
 say "11. Head office aims a campaign: bakery shoppers get a 20% coupon; it reaches the tills and is redeemed"
-note "(one shopper here, so no control group; step 14 runs one with a control group on a whole generated chain)"
+note "(one shopper here, so no control group; step 15 runs one with a control group on a whole generated chain)"
 today=$(date -u +%F)
 cat > campaign-bread.toml <<TOML
 id = "BREAD-LOVERS"
@@ -215,14 +215,23 @@ hq report summary
 hq terminals
 hq conflicts
 
-say "13. Everything stops cleanly (SIGTERM, as systemd stops it)"
+say "13. The Utrecht till is reported stolen: every certificate it had is revoked; head office cuts it within seconds"
+from=$(size hq.log)
+run bash "$pki" revoke "$work/pki" S0002-T01 | tail -n 2
+wait_for hq.log "is revoked by the new revocation list" "$from"
+wait_for hq.log "certificate revoked" "$from"
+tail -c +"$((from + 1))" hq.log | grep -E "revoked by the new revocation list|refused at the TLS handshake" | head -n 2 |
+  cut -c 1-160 | sed 's/^/   hq | /'
+note "(the till sells on offline; its sales wait in its outbox for a new certificate)"
+
+say "14. Everything stops cleanly (SIGTERM, as systemd stops it)"
 for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 pids=()
 tail -n 1 hq.log
 tail -n 1 S0001/loyaltyd.log
 tail -n 1 S0002/loyaltyd.log
-say "14. What head office learns from a whole chain: 1,000 generated shoppers over six weeks (a separate database)"
+say "15. What head office learns from a whole chain: 1,000 generated shoppers over six weeks (a separate database)"
 note "profiles (consenting shoppers only), segments, products bought together, a campaign with a control group,"
 note "fraud signals, erasure"
 sed -e 's|^database = .*|database = "chain-data/hq.db"|' hq.toml > chain.toml

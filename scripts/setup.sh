@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the project needs, and nothing that is already there.
 # Idempotent: each package is checked with dpkg-query; apt-get runs only for what is missing.
-# Both README commands (scripts/demo.sh and scripts/test.sh) call this first.
+# Both README commands (scripts/demo.sh and scripts/test.sh) call this first. Packages named as
+# arguments are installed as well (scripts/tls-audit.sh asks for testssl.sh this way).
 set -euo pipefail
 
 # Keep this list in step with the "Dependencies" table of README.md.
@@ -20,6 +21,7 @@ packages=(
   libhowardhinnant-date-dev tzdata   # store time zones (GCC 12 has no std::chrono tz database)
   catch2              # tests (Catch2 2.13)
   socat               # tests: a pty pair stands in for a serial card reader
+  "$@"                # what the calling script needs besides
 )
 
 missing=()
