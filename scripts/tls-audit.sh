@@ -2,7 +2,8 @@
 # What a TLS assessor sees of head office: testssl.sh (Debian's package testssl.sh, installed by
 # scripts/setup.sh when missing) against `loyalty-hq serve` on loopback with a fresh demo PKI, the
 # chain CA given with --add-ca. Prints every finding rated MEDIUM or worse (testssl's JSON), then
-# the full report's path; exits 0. The findings of the last run and why each stays: docs/security.md.
+# the full report's path; exits non-zero only when the audit itself could not run. The findings of
+# the last run and why each stays: docs/security.md.
 #
 #   bash scripts/tls-audit.sh            # uses build/release/hq/loyalty-hq (builds it if missing)
 set -euo pipefail
@@ -37,9 +38,11 @@ TOML
 "$hq" --config "$work/hq.toml" serve 2>"$work/hq.log" &
 pid=$!
 for _ in $(seq 100); do grep -q "serving terminals" "$work/hq.log" && break; sleep 0.1; done
+grep -q "serving terminals" "$work/hq.log" || { echo "tls-audit: loyalty-hq did not start:" >&2; cat "$work/hq.log" >&2; exit 1; }
 echo "==> testssl $(testssl --version 2>/dev/null | grep -o 'testssl *[0-9.]*' | head -n 1) against loyalty-hq on 127.0.0.1:$port"
 testssl --add-ca "$work/pki/ca.pem" --color 0 --warnings off --quiet --jsonfile "$work/testssl.json" \
   "127.0.0.1:$port" >"$work/testssl.txt" 2>&1 || true
+[[ -s $work/testssl.json ]] || { echo "tls-audit: testssl wrote no findings:" >&2; tail -n 20 "$work/testssl.txt" >&2; exit 1; }
 echo "==> findings rated MEDIUM, HIGH or CRITICAL"
 # One finding per JSON object: {"id": ..., "severity": ..., "finding": ...}.
 tr -d '\n' <"$work/testssl.json" | sed 's/},/}\n/g' |

@@ -1,17 +1,17 @@
 #include "sync/revocation_list.hpp"
 
+#include <array>
 #include <ctime>
 #include <fstream>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sstream>
 #include <stdexcept>
-
-#include "sync/tls.hpp"
 
 namespace loyalty::sync {
 namespace {
@@ -41,6 +41,17 @@ std::string read_bytes(const std::filesystem::path& file, const char* role) {
 }
 
 }  // namespace
+
+std::string openssl_errors(const std::string& fallback) {
+    std::string out;
+    while (const unsigned long code = ERR_get_error()) {
+        std::array<char, 256> text{};
+        ERR_error_string_n(code, text.data(), text.size());
+        if (!out.empty()) out += "; ";
+        out += text.data();
+    }
+    return out.empty() ? fallback : fallback + " (" + out + ")";
+}
 
 Certificate read_certificate(const std::filesystem::path& file) {
     const std::string pem = read_bytes(file, "certificate");
@@ -90,6 +101,8 @@ RevocationList RevocationList::read_file(const std::filesystem::path& file) {
 }
 
 void RevocationList::check_issued_by(X509* ca, const std::string& what) const {
+    if (ca == nullptr)
+        throw std::runtime_error(what + ": no chain CA certificate to check the revocation list against");
     if (X509_NAME_cmp(X509_CRL_get_issuer(crl_.get()), X509_get_subject_name(ca)) != 0) {
         throw std::runtime_error(what + ": revocation list issued by " + name_text(X509_CRL_get_issuer(crl_.get())) +
                                  ", not by the chain CA " + name_text(X509_get_subject_name(ca)));

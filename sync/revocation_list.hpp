@@ -79,6 +79,9 @@ inline constexpr std::chrono::hours k_revocation_list_warning{7 * 24};
 std::string expiry_warning(const RevocationList& list, const std::filesystem::path& file,
                            std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// OpenSSL's queued errors as one line (and clears the queue); `fallback` when there are none.
+std::string openssl_errors(const std::string& fallback);
+
 // "2026-12-31 10:00 UTC".
 std::string format_utc(std::chrono::system_clock::time_point when);
 

@@ -67,12 +67,14 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         std::string serial;
         std::string peer;  // "S0001-T01 (127.0.0.1:40000)"
         bool welcomed = false;
+        bool cut = false;  // revoked (or the list expired) while open: nothing more is stored
     };
     std::map<std::shared_ptr<Link>, Authenticated> links;
     asio::steady_timer announce_timer{io};
     std::uint64_t announced = 0;
     asio::steady_timer crl_timer{io};
     std::chrono::system_clock::time_point crl_warned{};
+    std::filesystem::file_time_type crl_refused{};  // the file version last refused (logged once)
 
     // A new catalog version (an offer added at head office) is announced to every connected
     // terminal within a second, as an unsolicited Pong (nonce 0), so an idle till need not wait
@@ -109,47 +111,68 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
             if (stopping) break;
             reload_crl_if_changed();
             warn_if_expiring();
+            if (crl.expired()) {
+                for (auto& [link, authenticated] : links)
+                    if (link->open() && !authenticated.cut)
+                        cut(link, authenticated, v1::SYNC_ERROR_CODE_REVOKED,
+                            "head office's revocation list has expired; link closed until a new one is published");
+            }
         }
     }
 
     // A changed list is used for new handshakes, closes the links it revokes and goes to the tills.
+    // One that cannot be used (half written, the server's key or certificate being replaced at the
+    // same moment) is tried again at every poll until it can, and logged once.
     void reload_crl_if_changed() {
         const auto now = modified(options.tls.crl_file);
         if (now == crl_time) return;
-        crl_time = now;
         try {
             RevocationList next = read_checked_revocation_list(options.tls.crl_file, options.tls.ca_file);
             if (next.number() < crl.number()) {
-                spdlog::error("sync: revocation list {} has number {}, below the {} in force: keeping the one in force",
-                              options.tls.crl_file.string(), next.number(), crl.number());
-                return;
+                throw std::runtime_error("it has number " + std::to_string(next.number()) + ", below the " +
+                                         std::to_string(crl.number()) + " in force");
             }
             context = make_server_context(options.tls, next);
             crl = std::move(next);
+            crl_time = now;
             crl_warned = {};
             spdlog::info("sync: revocation list {} reloaded ({})", options.tls.crl_file.string(), crl.summary());
         } catch (const std::exception& e) {
-            spdlog::error("sync: revocation list changed but cannot be used, keeping the previous one: {}", e.what());
+            if (crl_refused != now) {
+                spdlog::error("sync: revocation list {} changed but cannot be used, keeping the one in force: {}",
+                              options.tls.crl_file.string(), e.what());
+            }
+            crl_refused = now;
             return;
         }
         v1::Envelope list;
         list.mutable_revocation_list()->set_der(crl.der());
-        for (const auto& [link, authenticated] : links) {
-            if (!link->open()) continue;
+        for (auto& [link, authenticated] : links) {
+            if (!link->open() || authenticated.cut) continue;
             if (crl.revokes(authenticated.certificate.get())) {
-                spdlog::warn("sync: {}: certificate serial {} is revoked by the new revocation list; link closed",
-                             authenticated.peer, authenticated.serial);
-                asio::co_spawn(io, close_revoked(link, authenticated.serial), asio::detached);
+                cut(link, authenticated, v1::SYNC_ERROR_CODE_REVOKED,
+                    "certificate serial " + authenticated.serial + " is revoked by the new revocation list");
             } else if (authenticated.welcomed) {
                 link->send(list);
             }
         }
     }
 
-    asio::awaitable<void> close_revoked(std::shared_ptr<Link> link, std::string serial) {
-        const v1::Envelope error =
-            make_error(v1::SYNC_ERROR_CODE_REVOKED, "certificate serial " + serial + " has been revoked");
+    // Ends an open link at once for `why`: nothing more it sends is stored; the error goes out first.
+    void cut(const std::shared_ptr<Link>& link, Authenticated& authenticated, v1::SyncErrorCode code,
+             const std::string& why) {
+        authenticated.cut = true;
+        spdlog::warn("sync: {}: {}; link closed", authenticated.peer, why);
+        asio::co_spawn(io, close_with(link, make_error(code, why)), asio::detached);
+    }
+
+    asio::awaitable<void> close_with(std::shared_ptr<Link> link, v1::Envelope error) {
         co_await link->send_and_close(error);
+    }
+
+    bool is_cut(const std::shared_ptr<Link>& link) const {
+        const auto found = links.find(link);
+        return found == links.end() || found->second.cut;
     }
 
     // From 7 days before the list's next update, once an hour: after it, OpenSSL refuses every
@@ -235,6 +258,14 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         spdlog::info("sync: {} authenticated as terminal {} of store {}, certificate serial {}", peer,
                      identity->terminal_id, identity->store_id, authenticated.serial);
         peer = authenticated.peer;
+        // Verified against the list in force when the handshake began: one published meanwhile
+        // counts too.
+        if (crl.revokes(leaf)) {
+            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_REVOKED,
+                            "certificate serial " + authenticated.serial + " was revoked during its handshake");
+            --live;
+            co_return;
+        }
         links.emplace(link, std::move(authenticated));
         try {
             co_await session(link, *identity, peer);
@@ -320,6 +351,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                 co_await refuse_read(link, peer, result);
                 break;
             }
+            if (is_cut(link)) break;  // revoked while this frame was on its way
             switch (in.body_case()) {
                 case v1::Envelope::kBatch: {
                     for (const auto& event : in.batch().events()) {

@@ -12,8 +12,6 @@
 #include <openssl/x509_vfy.h>
 #include <stdexcept>
 
-#include "sync/revocation_list.hpp"
-
 namespace loyalty::sync {
 namespace {
 
@@ -78,17 +76,6 @@ void use_revocation_list(ssl::context& context, const RevocationList* crl) {
 }
 
 }  // namespace
-
-std::string openssl_errors(const std::string& fallback) {
-    std::string out;
-    while (const unsigned long code = ERR_get_error()) {
-        std::array<char, 256> text{};
-        ERR_error_string_n(code, text.data(), text.size());
-        if (!out.empty()) out += "; ";
-        out += text.data();
-    }
-    return out.empty() ? fallback : fallback + " (" + out + ")";
-}
 
 void require_private_key_file(const std::filesystem::path& key_file) {
     struct stat info {};

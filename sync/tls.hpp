@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "sync/revocation_list.hpp"
+
 typedef struct ssl_st SSL;
 
 namespace boost::asio::ssl {
@@ -30,8 +32,6 @@ struct TlsFiles {
     std::filesystem::path crl_file;
 };
 
-class RevocationList;
-
 // Both check peers against `crl` (the chain CA's list, already checked to be the CA's); the
 // client's may be null: a till with no list yet fails verification with
 // X509_V_ERR_UNABLE_TO_GET_CRL, which its verify callback handles (sync/client.cpp).
@@ -48,8 +48,5 @@ struct PeerIdentity {
 
 // The identity in the verified peer certificate of `ssl`, or nullopt when it names none.
 std::optional<PeerIdentity> peer_identity(SSL* ssl);
-
-// OpenSSL's queued errors as one line (and clears the queue); `fallback` when there are none.
-std::string openssl_errors(const std::string& fallback);
 
 }  // namespace loyalty::sync

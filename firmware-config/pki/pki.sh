@@ -107,7 +107,9 @@ publish_crl() {
   if [[ $crl_expired == 1 ]]; then
     validity=(-crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" -crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)")
   fi
-  openssl ca -gencrl -config "$dir/ca.cnf" "${validity[@]}" -out "$dir/crl.pem.new" 2>/dev/null
+  local out
+  out=$(openssl ca -gencrl -config "$dir/ca.cnf" "${validity[@]}" -out "$dir/crl.pem.new" 2>&1) ||
+    { echo "pki.sh: the revocation list could not be published: $out" >&2; exit 1; }
   mv "$dir/crl.pem.new" "$dir/crl.pem"  # head office polls the file: never let it see half of one
   echo "published $dir/crl.pem ($(openssl crl -in "$dir/crl.pem" -noout -nextupdate))"
 }
@@ -117,8 +119,15 @@ valid_serials_of() {
   awk -F'\t' -v cn="/CN=$1" '$1 == "V" && substr($6, length($6) - length(cn) + 1) == cn { print $4 }' "$dir/index.txt"
 }
 
+# The serials in index.txt already revoked whose subject ends in /CN=NAME.
+revoked_serials_of() {
+  awk -F'\t' -v cn="/CN=$1" '$1 == "R" && substr($6, length($6) - length(cn) + 1) == cn { print $4 }' "$dir/index.txt"
+}
+
 revoke_file() {
-  openssl ca -config "$dir/ca.cnf" -revoke "$1" -crl_reason keyCompromise 2>/dev/null
+  local out
+  out=$(openssl ca -config "$dir/ca.cnf" -revoke "$1" -crl_reason keyCompromise 2>&1) ||
+    { echo "pki.sh: $1 could not be revoked: $out" >&2; publish_crl; exit 1; }
   echo "revoked $1 (serial $(openssl x509 -in "$1" -noout -serial | cut -d= -f2))"
 }
 
@@ -162,7 +171,10 @@ case $command in
       revoke_file "$dir/server.pem"
     else
       serials=$(valid_serials_of "$1")
-      [[ -n $serials ]] || { echo "pki.sh revoke: no valid certificate of $1 in $dir/index.txt" >&2; exit 1; }
+      if [[ -z $serials ]]; then
+        [[ -n $(revoked_serials_of "$1") ]] || { echo "pki.sh revoke: no certificate of $1 in $dir/index.txt" >&2; exit 1; }
+        echo "every certificate of $1 is revoked already; publishing the list again"
+      fi
       for serial in $serials; do revoke_file "$dir/issued/$serial.pem"; done
     fi
     publish_crl
@@ -173,9 +185,10 @@ case $command in
     serial=${serial^^}
     [[ $# -eq 1 && -f $dir/issued/$serial.pem ]] || { echo "pki.sh revoke-serial: no certificate with serial ${1:-?} in $dir/issued" >&2; exit 1; }
     if awk -F'\t' -v s="$serial" '$4 == s && $1 == "R" { found = 1 } END { exit !found }' "$dir/index.txt"; then
-      echo "pki.sh revoke-serial: serial $serial is revoked already" >&2; exit 1
+      echo "serial $serial is revoked already; publishing the list again"
+    else
+      revoke_file "$dir/issued/$serial.pem"
     fi
-    revoke_file "$dir/issued/$serial.pem"
     publish_crl
     ;;
   list)

@@ -253,11 +253,10 @@ UPDATE returns SET profiled = 3 WHERE customer_id IN (SELECT customer_id FROM pr
 )sql";
 
 // The key the tills hash phone numbers and e-mail addresses with (they get only the hashes of
-// customers enrolled elsewhere). Made here, with a catalog version of its own: every customer goes
-// down to the tills again, with the key, in their next delta.
+// customers enrolled elsewhere). Made here, with a catalog version of its own (unless nothing was
+// ever published): every till's next delta brings the key and every customer again.
 constexpr std::string_view k_v9_schema = R"sql(
-UPDATE meta SET value = value + 1
-    WHERE key = 'catalog_version' AND EXISTS (SELECT 1 FROM customers WHERE erased_at IS NULL);
+UPDATE meta SET value = value + 1 WHERE key = 'catalog_version' AND value > 0;
 CREATE TABLE contact_key (
     id            INTEGER PRIMARY KEY CHECK (id = 1),
     key           BLOB NOT NULL,
@@ -1063,7 +1062,7 @@ private:
             case v1::Event::kConsent: {
                 const auto& c = event.consent();
                 if (!identified(c, store_id, terminal_id, sequence)) break;
-                if (!ensure_customer(c.customer_id(), c.loyalty_card(), at)) break;
+                if (!ensure_customer(c.customer_id(), c.loyalty_card(), terminal_id, at)) break;
                 record_consents(c.customer_id(), c.changes(), terminal_id, at);
                 break;
             }
@@ -1169,7 +1168,7 @@ private:
         }
         if (pseudonymous) return;
         if (!p.customer_id().empty() && (p.points().earned() != 0 || p.points().redeemed() != 0)) {
-            if (!ensure_customer(p.customer_id(), p.loyalty_card(), at)) return;
+            if (!ensure_customer(p.customer_id(), p.loyalty_card(), terminal_id, at)) return;
             if (p.points().earned() != 0)
                 ledger(p.customer_id(), p.points().earned(), "earned: sale " + p.sale_id(), store_id, terminal_id,
                        sequence, at);
@@ -1203,7 +1202,7 @@ private:
                 .run();
         }
         if (pseudonymous || r.customer_id().empty()) return;
-        if (!ensure_customer(r.customer_id(), r.loyalty_card(), at)) return;
+        if (!ensure_customer(r.customer_id(), r.loyalty_card(), terminal_id, at)) return;
         if (r.points_reversed() != 0)
             ledger(r.customer_id(), -r.points_reversed(), "reversed: return " + r.return_id(), store_id, terminal_id,
                    sequence, at);
@@ -1301,8 +1300,9 @@ private:
     }
 
     // A customer the event names but head office has not heard of (its enrollment is still on
-    // its way, or came from a file loaded at the till) is created bare, with the card.
-    bool ensure_customer(const std::string& customer_id, const std::string& card, std::int64_t at) {
+    // its way, or came from a file loaded at the till) is created bare.
+    bool ensure_customer(const std::string& customer_id, const std::string& card, const std::string& terminal_id,
+                         std::int64_t at) {
         if (customer_id.empty()) return false;
         db_.cached("INSERT OR IGNORE INTO customers (customer_id, member_since, changed_version) VALUES (?, ?, 0)")
             .bind_all(customer_id, at)
@@ -1312,7 +1312,10 @@ private:
                 .bind_all(bump(), customer_id)
                 .run();
         }
-        if (!card.empty()) {
+        // Only the till that made the id binds a card to it this way (its enrollment may still be on
+        // its way); another till's event never gives someone a card (nor its points, nor a say in
+        // their consents).
+        if (!card.empty() && made_by_terminal(customer_id, terminal_id, IdKind::customer)) {
             db_.cached("INSERT OR IGNORE INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?)")
                 .bind_all(card, customer_id)
                 .run();

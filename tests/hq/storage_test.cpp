@@ -340,17 +340,25 @@ TEST_CASE(
     REQUIRE(profiling());
     store(*s, batch_of({withdraw(4, "")}), "S0007-T01");
     CHECK(profiling());
-    store(*s, batch_of({withdraw(5, "6036000000000013")}), "S0007-T01");
+    // A sale with points at that till, for her, with a card of its own: the card does not become
+    // hers (nor her points its), so it does not identify her either.
+    v1::Event sale = with_points(purchase(5, "S0007-T01"), alice, 10, 0);
+    sale.mutable_purchase()->set_loyalty_card("6036000000000039");
+    store(*s, batch_of({sale}), "S0007-T01");
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM customer_cards WHERE loyalty_card = '6036000000000039'") == 0);
+    store(*s, batch_of({withdraw(6, "6036000000000039")}), "S0007-T01");
+    CHECK(profiling());
+    store(*s, batch_of({withdraw(7, "6036000000000013")}), "S0007-T01");
     CHECK_FALSE(profiling());
 
     CHECK(conflict_kinds(*s) == std::vector<std::string>{"customer_not_owned", "card_enrolled_twice",
                                                          "customer_enrolled_again", "customer_not_owned",
-                                                         "consent_not_identified"});
+                                                         "consent_not_identified", "consent_not_identified"});
     const auto rows = s->conflicts();
     CHECK(rows[0].terminal_id == "S0007-T01");
     CHECK(rows[0].customer_id == alice);
     CHECK_THAT(rows[0].detail, Catch::Contains("an id another terminal made; the customer is unchanged"));
-    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events") == 7);  // every event kept in the journal
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events") == 9);  // every event kept in the journal
 }
 
 TEST_CASE("a return's points reversal applied before the sale that earned them is no balance conflict") {
