@@ -170,6 +170,13 @@ cat > basket-utrecht.jsonl <<'JSON'
 {"completeSale":{"tenders":[{"kind":"TENDER_KIND_CASH","amount":{"minorUnits":"1000"}}]}}
 JSON
 ctl S0002 basket run basket-utrecht.jsonl
+note "what the Utrecht till holds about her, by a byte search (grep -a) of its database and WAL:"
+for f in "$work/S0002/data/terminal.db" "$work/S0002/data/terminal.db-wal"; do
+  [[ -e $f ]] || continue
+  printf '   %s: e-mail %s times, phone %s, family name %s (her card: %s)\n' "${f#"$work"/}" \
+    "$(grep -a -c 'jane.doe@example.com' "$f" || true)" "$(grep -a -c -e '+49301234567' -e '30 1234567' "$f" || true)" \
+    "$(grep -a -c 'Doe' "$f" || true)" "$(grep -a -c '6036000000123450' "$f" || true)"
+done
 
 say "11. Head office aims a campaign: bakery shoppers get a 20% coupon; it reaches the tills and is redeemed"
 note "(one shopper here, so no control group; step 15 runs one with a control group on a whole generated chain)"
