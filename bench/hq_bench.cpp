@@ -6,6 +6,11 @@
 //     (no profile work). Prints events/s for journalling and for applying, both ways, the ratio,
 //     and the time of a profile refresh (RFM, segments, tiers).
 //
+//   hq_bench catalog [customers]
+//     A full resync (what a new till gets) of 1,000,000 customers (default) with names, phone,
+//     e-mail and birthday, as tills get them: display name, birthday month and day, and the keyed
+//     lookup hashes. Beside it, the hashing alone. Prints seconds, customers/s, size and RSS.
+//
 //   hq_bench target [customers]
 //     Targeting runs over a chain of 1,000,000 profiled customers (default): the customers, their
 //     profiles and three products each written straight into head office's tables (feeding that
@@ -24,6 +29,7 @@
 #include <random>
 #include <string>
 
+#include "common/contact/contact.hpp"
 #include "common/sqlite/database.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/storage.hpp"
@@ -178,13 +184,74 @@ int target(int customers) {
     return 0;
 }
 
+// A full resync of `customers` customers with names, phone, e-mail and birthday: what a new till
+// gets. Beside it, the keyed hashing alone (two HMAC-SHA256 per customer), the price of sending
+// tills hashes instead of the contact details.
+int catalog(int customers) {
+    const auto dir = std::filesystem::temp_directory_path() / ("hq-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "catalog.db";
+    hq::open_sqlite_storage(file);  // the schema, with its contact key
+    {
+        sqlite::Database db(file);
+        sqlite::Transaction tx(db);
+        auto customer = db.prepare(
+            "INSERT INTO customers (customer_id, given_name, family_name, email, phone, birthday, member_since, "
+            "changed_version) VALUES (?, 'Jane', 'Doe', ?, ?, ?, 0, 1)");
+        auto card = db.prepare("INSERT INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?)");
+        char id[32], email[48], phone[24], number[24];
+        v1::Date birthday;
+        birthday.set_month(7);
+        birthday.set_day(14);
+        for (int i = 0; i < customers; ++i) {
+            std::snprintf(id, sizeof id, "S%04d-T01-BENCH-C%07d", i % 500, i);
+            std::snprintf(email, sizeof email, "shopper%d@example.com", i);
+            std::snprintf(phone, sizeof phone, "+4930%08d", i);
+            std::snprintf(number, sizeof number, "6036%012d", i);
+            customer.reset();
+            customer.bind_all(id, email, phone).bind_blob(4, birthday.SerializeAsString()).run();
+            card.reset();
+            card.bind_all(number, id).run();
+        }
+        db.exec("UPDATE meta SET value = 1 WHERE key = 'catalog_version'");
+        tx.commit();
+    }
+    auto storage = hq::open_sqlite_storage(file);
+    auto start = Clock::now();
+    const auto parts = storage->catalog_since(0, 1 << 20);
+    const double took = seconds_since(start);
+    std::size_t bytes = 0, sent = 0;
+    for (const auto& part : parts) {
+        bytes += part.ByteSizeLong();
+        sent += static_cast<std::size_t>(part.customers_size());
+    }
+    std::printf("full resync of %zu customers: %.2f s (%.0f customers/s), %zu parts, %.1f MiB\n", sent, took,
+                static_cast<double>(sent) / took, parts.size(), static_cast<double>(bytes) / (1 << 20));
+    const std::string key(32, 'k');
+    start = Clock::now();
+    std::size_t hashed = 0;
+    for (int i = 0; i < customers; ++i) {
+        hashed += contact_lookup_key(key, ContactKind::phone, "+4930" + std::to_string(10'000'000 + i)).size();
+        hashed += contact_lookup_key(key, ContactKind::email, "shopper" + std::to_string(i) + "@example.com").size();
+    }
+    const double hashing = seconds_since(start);
+    std::printf("the keyed hashes alone (2 HMAC-SHA256 per customer, %zu bytes): %.2f s, %.0f %% of the resync\n",
+                hashed, hashing, 100.0 * hashing / took);
+    std::printf("max RSS %ld MiB\n", max_rss_mib());
+    std::filesystem::remove_all(dir);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "apply";
     if (mode == "target") return target(argc > 2 ? std::atoi(argv[2]) : 1'000'000);
+    if (mode == "catalog") return catalog(argc > 2 ? std::atoi(argv[2]) : 1'000'000);
     if (mode != "apply") {
-        std::fprintf(stderr, "usage: hq_bench apply [customers] [days] | hq_bench target [customers]\n");
+        std::fprintf(stderr,
+                     "usage: hq_bench apply [customers] [days] | hq_bench target [customers] | hq_bench catalog "
+                     "[customers]\n");
         return 2;
     }
     hq::synth::Options options;
