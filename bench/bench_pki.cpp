@@ -86,9 +86,13 @@ void issue_terminal_certificates(const std::filesystem::path& ca_dir, const std:
         check(X509_sign(cert.get(), ca_key.get(), EVP_sha256()) > 0, "signing");
         check(PEM_write_X509(open_file(ca_dir / (t.terminal_id + ".pem"), "w").get(), cert.get()) == 1,
               "writing the certificate");
-        check(PEM_write_PrivateKey(open_file(ca_dir / (t.terminal_id + ".key"), "w").get(), key.get(), nullptr, nullptr,
-                                   0, nullptr, nullptr) == 1,
-              "writing the key");
+        const auto key_file = ca_dir / (t.terminal_id + ".key");
+        check(
+            PEM_write_PrivateKey(open_file(key_file, "w").get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
+            "writing the key");
+        // Its owner's only, or the daemons refuse it (sync/tls.cpp).
+        std::filesystem::permissions(key_file,
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     }
 }
 
