@@ -5,11 +5,13 @@
 // requests answered, pings answered. Every refusal is logged with the peer and the reason and
 // closes that connection only; every accepted certificate is logged with its serial.
 //
-// Revocation: the list's file is looked at on every new connection and every crl_poll. A changed list (checked to be
-// the CA's, not older than the one in force) is used for the handshakes that follow, closes at once every open link
-// whose certificate it revokes, and is sent to every terminal (they check head office's own certificate against it). An
-// expired list fails closed: OpenSSL refuses every terminal's handshake until a new one is published; from 7 days
-// before, a warning is logged every hour.
+// Revocation: the list's file is looked at on every new connection and every crl_poll. A changed
+// list (checked to be the CA's, not older than the one in force) is used for the handshakes that
+// follow (and checked once more after each handshake, for one that began before it), cuts at once
+// every open link whose certificate it revokes (nothing more it sends is stored), and is sent to
+// every terminal (they check head office's own certificate against it). An expired list fails
+// closed: every handshake is refused and every open link cut until a new one is published; from 7
+// days before, a warning is logged every hour.
 #pragma once
 
 #include <chrono>
