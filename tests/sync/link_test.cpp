@@ -1,7 +1,12 @@
 // SyncClient against SyncServer over real TLS 1.3 on loopback, with certificates made by
 // firmware-config/pki/pki.sh: the happy path (a backlog drained in order, each event stored once,
 // the catalog delta applied) and the refusals (revoked, wrong CA, expired, a hello naming another
-// terminal, a server certificate for another host).
+// terminal, a server certificate for another host, a certificate revoked during its handshake),
+// and the revocation lists a till takes or refuses.
+#include "sync/link.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -348,4 +353,42 @@ TEST_CASE("a till whose revocation list expired sends nothing to a head office t
     CHECK(f.handler.stored.empty());
     CHECK(store.acked == 0);
     client.stop();
+}
+
+TEST_CASE("a certificate revoked while its handshake was under way is refused right after it") {
+    namespace asio = boost::asio;
+    Fixture f;
+    const std::string ca = (f.dir / "ca").string();
+    pki("terminal '" + ca + "' S0042 S0042-T07");
+    // The connection is accepted (its TLS state made with the list of that moment) ...
+    asio::ip::tcp::socket socket(f.io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), f.server->port()});
+    REQUIRE(f.run_until([&] { return f.server->connections() == 1; }, 5s));
+    // ... the terminal is revoked and head office takes the new list (it polls every 2 s) ...
+    pki("revoke '" + ca + "' S0042-T07");
+    f.run_until([] { return false; }, 3s);
+    // ... and only then the handshake: it passes the old list, the server refuses it right after.
+    const sync::TlsFiles files{f.dir / "ca/ca.pem", f.dir / "ca/S0042-T07.pem", f.dir / "ca/S0042-T07.key", {}};
+    auto context = sync::make_client_context(files, nullptr);
+    context->set_verify_mode(asio::ssl::verify_none);  // this test is about the server's checks
+    auto link =
+        std::make_shared<sync::Link>(sync::Link::Stream(std::move(socket), *context), sync::k_default_max_frame);
+    link->start();
+    link->read_deadline(5s);
+    v1::Envelope answer;
+    bool done = false;
+    asio::co_spawn(
+        f.io,
+        [&]() -> asio::awaitable<void> {
+            auto [ec] = co_await link->stream().async_handshake(asio::ssl::stream_base::client, sync::k_use_tuple);
+            if (!ec) co_await link->read(answer);
+            done = true;
+        },
+        asio::detached);
+    REQUIRE(f.run_until([&] { return done; }, 10s));
+    link->close();
+    CHECK(answer.has_error());
+    CHECK(answer.error().code() == v1::SYNC_ERROR_CODE_REVOKED);
+    CHECK_THAT(answer.error().message(), Catch::Contains("revoked during its handshake"));
+    CHECK(f.handler.hellos == 0);
 }
