@@ -29,8 +29,8 @@
 #include <random>
 #include <string>
 
-#include "common/contact/contact.hpp"
 #include "common/sqlite/database.hpp"
+#include "domain/contact.hpp"
 #include "hq/storage/profiles.hpp"
 #include "hq/storage/storage.hpp"
 #include "hq/synth/generator.hpp"
@@ -231,8 +231,11 @@ int catalog(int customers) {
     start = Clock::now();
     std::size_t hashed = 0;
     for (int i = 0; i < customers; ++i) {
-        hashed += contact_lookup_key(key, ContactKind::phone, "+4930" + std::to_string(10'000'000 + i)).size();
-        hashed += contact_lookup_key(key, ContactKind::email, "shopper" + std::to_string(i) + "@example.com").size();
+        hashed += domain::contact_lookup_key(key, domain::ContactKind::phone, "+4930" + std::to_string(10'000'000 + i))
+                      .size();
+        hashed +=
+            domain::contact_lookup_key(key, domain::ContactKind::email, "shopper" + std::to_string(i) + "@example.com")
+                .size();
     }
     const double hashing = seconds_since(start);
     std::printf("the keyed hashes alone (2 HMAC-SHA256 per customer, %zu bytes): %.2f s, %.0f %% of the resync\n",

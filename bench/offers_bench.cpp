@@ -7,12 +7,12 @@
 #include <string>
 
 #include "bench/bench_stats.hpp"
-#include "terminal/offers/catalog_offer_engine.hpp"
-#include "terminal/offers/offer_validation.hpp"
-#include "terminal/offers/pricing.hpp"
+#include "domain/offers/catalog_offer_engine.hpp"
+#include "domain/offers/offer_validation.hpp"
+#include "domain/offers/pricing.hpp"
 
 using namespace loyalty;
-using namespace loyalty::terminal;
+using namespace loyalty::domain;
 using Steady = std::chrono::steady_clock;
 
 namespace {
@@ -99,7 +99,7 @@ std::vector<v1::SaleLine> make_basket(int lines, std::mt19937& random) {
     return out;
 }
 
-std::int64_t total_discount(const PricedBasket& priced) {
+std::int64_t total_discount(const domain::PricedBasket& priced) {
     std::int64_t sum = 0;
     for (const auto& d : priced.discounts)
         sum += d.amount().minor_units();
@@ -115,12 +115,12 @@ int main(int argc, char** argv) {
     std::mt19937 random(7);
     auto offers = make_offers(offer_count, random);
     for (const auto& o : offers) {
-        if (const auto problem = offers::validate_offer(o, "EUR"); !problem.empty()) {
+        if (const auto problem = domain::offers::validate_offer(o, "EUR"); !problem.empty()) {
             std::fprintf(stderr, "bench offer invalid: %s\n", problem.c_str());
             return 1;
         }
     }
-    offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin");
+    domain::offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin");
     v1::PointsRules rules;
     rules.set_points_per_currency_unit(1);
     engine.load(offers, rules);
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     for (const auto& o : engine.index().all())
         everything.push_back(&o);
 
-    CustomerRecord customer;
+    domain::CustomerRecord customer;
     customer.customer_id = "C1";
     customer.loyalty_card = "6036000000000013";
     customer.tier = v1::TIER_GOLD;
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
     const std::string store = "S0042";
     const std::string sale_id = "S0042-T03-000001";
     const std::vector<std::string> codes;
-    offers::PricingContext context;
+    domain::offers::PricingContext context;
     context.store_id = store;
     context.currency = currency;
     context.points = rules;
@@ -152,19 +152,19 @@ int main(int argc, char** argv) {
     std::size_t discounts = 0;
     std::vector<std::int64_t> fast_totals;
     for (const auto& lines : baskets_lines) {
-        const BasketSnapshot basket{sale_id, lines, currency, &customer, store, 0, codes};
+        const domain::BasketSnapshot basket{sale_id, lines, currency, &customer, store, 0, codes};
         const auto t0 = Steady::now();
-        const PricedBasket fast = engine.price(basket);
+        const domain::PricedBasket fast = engine.price(basket);
         indexed.add(Steady::now() - t0);
         candidates += engine.index().candidates(lines, &customer).size();
         discounts += fast.discounts.size();
         fast_totals.push_back(total_discount(fast));
     }
     for (int b = 0; naive_every > 0 && b < baskets; b += naive_every) {  // the naive path is slow: sample it
-        const BasketSnapshot basket{sale_id, baskets_lines[static_cast<std::size_t>(b)], currency, &customer, store, 0,
-                                    codes};
+        const domain::BasketSnapshot basket{
+            sale_id, baskets_lines[static_cast<std::size_t>(b)], currency, &customer, store, 0, codes};
         const auto t0 = Steady::now();
-        const PricedBasket slow = offers::price_basket(basket, everything, context);
+        const domain::PricedBasket slow = domain::offers::price_basket(basket, everything, context);
         naive.add(Steady::now() - t0);
         if (total_discount(slow) != fast_totals[static_cast<std::size_t>(b)]) {
             std::fprintf(stderr, "indexed and naive disagree on basket %d: %lld vs %lld\n", b,

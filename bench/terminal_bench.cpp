@@ -13,7 +13,7 @@
 
 #include "bench/bench_stats.hpp"
 #include "common/sqlite/database.hpp"
-#include "terminal/card/check_digits.hpp"
+#include "domain/check_digits.hpp"
 #include "terminal/lane/lane.hpp"
 
 using namespace loyalty;
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     }
     LocalStore store(
         LocalStoreOptions{.data_dir = dir, .terminal_id = config.terminal_id, .store_id = config.store_id});
-    NoOffers offers;
+    domain::NoOffers offers;
     Lane lane(config, store, offers);
     std::size_t identified = 0;
     lane.set_publisher([&](const v1::PosEvent& e) { identified += e.has_card_identified(); });

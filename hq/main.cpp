@@ -14,6 +14,9 @@
 #include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "domain/money.hpp"
+#include "domain/offers/offer_validation.hpp"
+#include "domain/version.hpp"
 #include "hq/cli/campaign_commands.hpp"
 #include "hq/cli/fleet_commands.hpp"
 #include "hq/cli/report_format.hpp"
@@ -22,9 +25,6 @@
 #include "hq/ingest/ingest.hpp"
 #include "hq/ingest/profile_refresher.hpp"
 #include "hq/synth/generator.hpp"
-#include "terminal/lane/money.hpp"
-#include "terminal/offers/offer_validation.hpp"
-#include "terminal/version.hpp"
 
 namespace {
 
@@ -44,7 +44,7 @@ std::optional<HqConfig> load_config(const std::string& file) {
 
 // Head office's amounts: minor units of a two-decimal currency (the configuration's).
 std::string money(std::int64_t minor_units) {
-    return terminal::format_amount(minor_units, 2);
+    return domain::format_amount(minor_units, 2);
 }
 
 // libprotobuf reports e.g. invalid UTF-8 in a terminal's strings on stderr by itself; that is
@@ -81,7 +81,7 @@ int serve(const HqConfig& config) {
         server.stop();
         io.stop();
     });
-    spdlog::info("loyalty-hq {} serving terminals on {}:{} (database {}, catalog version {})", terminal::k_version,
+    spdlog::info("loyalty-hq {} serving terminals on {}:{} (database {}, catalog version {})", domain::k_version,
                  config.listen_address, server.port(), config.database.string(), ingest.catalog_version());
     io.run();
     refresher.stop();
@@ -111,13 +111,13 @@ int offer_add(Storage& storage, const HqConfig& config, const std::string& file)
     int problems = 0;
     std::vector<v1::Offer> offers(delta.offers().begin(), delta.offers().end());
     for (const auto& offer : offers) {
-        if (const std::string why = terminal::offers::validate_offer(offer, config.currency); !why.empty()) {
+        if (const std::string why = domain::offers::validate_offer(offer, config.currency.code); !why.empty()) {
             std::fprintf(stderr, "%s: %s\n", file.c_str(), why.c_str());
             ++problems;
         }
     }
     if (delta.has_points_rules()) {
-        if (const std::string why = terminal::offers::validate_points_rules(delta.points_rules()); !why.empty()) {
+        if (const std::string why = domain::offers::validate_points_rules(delta.points_rules()); !why.empty()) {
             std::fprintf(stderr, "%s: %s\n", file.c_str(), why.c_str());
             ++problems;
         }
@@ -247,7 +247,7 @@ int customer_profile(Storage& storage, const std::string& id) {
 
 int main(int argc, char** argv) {
     CLI::App app{"loyalty-hq: head office of the loyalty-card service (sync server, offers, fleet, reports)"};
-    app.set_version_flag("--version", std::string{terminal::k_version});
+    app.set_version_flag("--version", std::string{domain::k_version});
     std::string config_file = "/etc/loyalty/hq.toml";
     std::string log_level = "info";
     app.add_option("--config", config_file, "head office configuration (TOML)")->capture_default_str();
@@ -521,7 +521,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*generate_cmd) {
-            synth.currency = config->currency;
+            synth.currency = config->currency.code;
             synth.first_day = std::chrono::floor<std::chrono::days>(Clock::now()) - std::chrono::days{synth.days};
             const auto chain = hq::synth::generate(synth);
             hq::synth::feed(*storage, chain);

@@ -8,14 +8,14 @@
 #include <csignal>
 #include <spdlog/spdlog.h>
 
+#include "domain/offers/catalog_offer_engine.hpp"
+#include "domain/offers/offer_validation.hpp"
+#include "domain/version.hpp"
 #include "terminal/lane/lane.hpp"
-#include "terminal/offers/catalog_offer_engine.hpp"
-#include "terminal/offers/offer_validation.hpp"
 #include "terminal/pos/pos_server.hpp"
 #include "terminal/reader/reader_service.hpp"
 #include "terminal/store/local_store.hpp"
 #include "terminal/sync/outbox_sync.hpp"
-#include "terminal/version.hpp"
 
 namespace loyalty::terminal {
 namespace {
@@ -31,10 +31,10 @@ void raise_file_limit() {
 
 // Loads the catalog cache into the offer engine; an offer the cache holds but this release
 // cannot use is left out with an error in the log, not applied half-understood.
-void load_catalog(LocalStore& store, offers::CatalogOfferEngine& engine, const std::string& currency) {
+void load_catalog(LocalStore& store, domain::offers::CatalogOfferEngine& engine, const std::string& currency) {
     std::vector<v1::Offer> usable;
     for (auto& offer : store.load_offers()) {
-        const std::string problem = offers::validate_offer(offer, currency);
+        const std::string problem = domain::offers::validate_offer(offer, currency);
         if (!problem.empty()) {
             spdlog::error("catalog: {} (left out)", problem);
             continue;
@@ -66,7 +66,7 @@ struct Daemon::Impl {
     TerminalConfig config;
     boost::asio::io_context io{1};
     LocalStore store;
-    offers::CatalogOfferEngine offers;
+    domain::offers::CatalogOfferEngine offers;
     Lane lane;
     PosServer server;
     ReaderService reader;
@@ -111,7 +111,7 @@ struct Daemon::Impl {
             options.crl_state_file = config.storage.data_dir / "revocation-list.crl";
             options.store_id = config.store_id;
             options.terminal_id = config.terminal_id;
-            options.software_version = std::string{k_version};
+            options.software_version = std::string{domain::k_version};
             client = std::make_unique<sync::SyncClient>(io, std::move(options), outbox);
         } catch (const std::exception& e) {
             spdlog::error("sync: {}; selling offline, trying again in a minute", e.what());

@@ -7,17 +7,18 @@
 #include <spdlog/spdlog.h>
 #include <string>
 
+#include "domain/version.hpp"
 #include "terminal/config/terminal_config.hpp"
 #include "terminal/daemon.hpp"
 #include "terminal/store/local_store.hpp"
-#include "terminal/version.hpp"
 
 namespace {
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 
-void print_errors(const ConfigErrors& errors) {
-    for (const ConfigError& error : errors)
+void print_errors(const domain::ConfigErrors& errors) {
+    for (const domain::ConfigError& error : errors)
         std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
@@ -60,7 +61,8 @@ int run(const std::string& file, bool init_only) {
         return 1;
     }
     const TerminalConfig& config = *result.config;
-    spdlog::info("loyaltyd {} starting: terminal {} of store {}", k_version, config.terminal_id, config.store_id);
+    spdlog::info("loyaltyd {} starting: terminal {} of store {}", domain::k_version, config.terminal_id,
+                 config.store_id);
     if (init_only) {
         open_store(config);
         return 0;
@@ -73,7 +75,7 @@ int run(const std::string& file, bool init_only) {
 
 int main(int argc, char** argv) {
     CLI::App app{"loyaltyd: loyalty-card terminal daemon (reads reward cards, records baskets, applies offers)"};
-    app.set_version_flag("--version", std::string{loyalty::terminal::k_version});
+    app.set_version_flag("--version", std::string{loyalty::domain::k_version});
     std::string config_file;
     std::string check_file;
     bool init_only = false;

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <google/protobuf/util/time_util.h>
 
+#include "domain/money.hpp"
 #include "hq/config/campaign_file.hpp"
-#include "terminal/lane/money.hpp"
 
 namespace loyalty::hq {
 namespace {
@@ -78,7 +78,7 @@ int campaign_list(Storage& storage, ReportFormat format) {
             {c.campaign_id(), c.name(), c.offer_id(), state_name(row), day_of(c.starts()), day_of(c.ends()), share,
              std::to_string(row.targeted), std::to_string(row.control), std::to_string(row.redemptions),
              std::to_string(row.cost),
-             c.budget().minor_units() > 0 ? terminal::format_amount(c.budget().minor_units(), 2) : "none"});
+             c.budget().minor_units() > 0 ? domain::format_amount(c.budget().minor_units(), 2) : "none"});
     }
     if (report.rows.empty() && format == ReportFormat::table) {
         std::printf("No campaigns.\n");

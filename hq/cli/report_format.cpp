@@ -4,15 +4,15 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "domain/money.hpp"
 #include "hq/cli/table.hpp"
-#include "terminal/lane/money.hpp"
 
 namespace loyalty::hq {
 namespace {
 
 std::string cell(const Report::Column& column, const std::string& value) {
     // An empty cell is a figure that cannot be given (left blank; null in JSON).
-    if (column.kind == Report::Kind::money && !value.empty()) return terminal::format_amount(std::stoll(value), 2);
+    if (column.kind == Report::Kind::money && !value.empty()) return domain::format_amount(std::stoll(value), 2);
     return value;
 }
 

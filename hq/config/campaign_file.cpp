@@ -8,16 +8,16 @@
 #include <google/protobuf/util/time_util.h>
 #include <sstream>
 
-#include "terminal/config/toml_reader.hpp"
-#include "terminal/offers/offer_validation.hpp"
+#include "domain/config/toml_reader.hpp"
+#include "domain/offers/offer_validation.hpp"
 
 namespace loyalty::hq {
 namespace {
 
-using terminal::config_detail::Diagnostics;
-using terminal::config_detail::quote_text;
-using terminal::config_detail::TomlReader;
-using terminal::config_detail::type_name;
+using domain::config_detail::Diagnostics;
+using domain::config_detail::quote_text;
+using domain::config_detail::TomlReader;
+using domain::config_detail::type_name;
 
 // The segments Profiles::segment_of names.
 constexpr std::array<std::string_view, 9> k_segments{"new",   "one_off",     "champion",  "lapsed",    "at_risk",
@@ -221,10 +221,10 @@ std::optional<v1::Offer> read_offer(TomlReader& root, const toml::table& table) 
 
 }  // namespace
 
-CampaignFileResult load_campaign_file(const std::filesystem::path& file, const std::string& currency) {
+CampaignFileResult load_campaign_file(const std::filesystem::path& file, const domain::Currency& currency) {
     CampaignFileResult result;
     Diagnostics diag(file.string(), result.errors);
-    auto document = terminal::config_detail::parse_file(file, diag);
+    auto document = domain::config_detail::parse_file(file, diag);
     if (!document) return result;
     TomlReader root(*document, "", diag);
     CampaignFile out;
@@ -250,8 +250,9 @@ CampaignFileResult load_campaign_file(const std::filesystem::path& file, const s
     }
     if (auto n = root.integer("per_customer", 0, 1000, false)) c.set_per_customer(static_cast<std::uint32_t>(*n));
     if (auto budget = root.number("budget", 0, 1e12, false)) {
-        c.mutable_budget()->set_minor_units(std::llround(*budget * 100));
-        c.mutable_budget()->set_currency(currency);
+        c.mutable_budget()->set_minor_units(
+            std::llround(*budget * static_cast<double>(domain::minor_units_per_unit(currency.exponent))));
+        c.mutable_budget()->set_currency(currency.code);
     }
     if (auto n = root.integer("max_customers", 0, 100'000'000, false))
         c.set_max_customers(static_cast<std::uint32_t>(*n));
@@ -289,7 +290,7 @@ CampaignFileResult load_campaign_file(const std::filesystem::path& file, const s
             }
             if (c.per_customer() > 0) offer->mutable_limits()->set_per_customer(c.per_customer());
             if (c.has_budget()) *offer->mutable_limits()->mutable_budget() = c.budget();
-            if (const std::string why = terminal::offers::validate_offer(*offer, currency); !why.empty()) {
+            if (const std::string why = domain::offers::validate_offer(*offer, currency.code); !why.empty()) {
                 root.error("offer", why);
             }
             c.set_offer_id(offer->offer_id());

@@ -8,9 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "domain/config/config_error.hpp"
+#include "domain/currency.hpp"
 #include "loyalty/v1/campaign.pb.h"
 #include "loyalty/v1/catalog.pb.h"
-#include "terminal/config/config_error.hpp"
 
 namespace loyalty::hq {
 
@@ -21,10 +22,11 @@ struct CampaignFile {
 
 struct CampaignFileResult {
     std::optional<CampaignFile> file;  // set only when errors is empty
-    terminal::ConfigErrors errors;
+    domain::ConfigErrors errors;
 };
 
-// `currency`: what the offer's and the budget's amounts are in (head office's configuration).
-CampaignFileResult load_campaign_file(const std::filesystem::path& file, const std::string& currency);
+// `currency`: what the offer's and the budget's amounts are in (head office's configuration; the
+// budget is written in whole units with up to its decimal places: "budget = 2500.50").
+CampaignFileResult load_campaign_file(const std::filesystem::path& file, const domain::Currency& currency);
 
 }  // namespace loyalty::hq

@@ -1,33 +1,30 @@
 #include "hq/config/hq_config.hpp"
 
-#include <algorithm>
-
-#include "terminal/config/toml_reader.hpp"
+#include "domain/config/currency_keys.hpp"
+#include "domain/config/toml_reader.hpp"
 
 namespace loyalty::hq {
 
-using terminal::config_detail::Diagnostics;
-using terminal::config_detail::TomlReader;
+using domain::config_detail::Diagnostics;
+using domain::config_detail::TomlReader;
 
 HqConfigResult load_hq_config(const std::filesystem::path& file) {
     HqConfigResult result;
     Diagnostics diag(file.string(), result.errors);
-    auto document = terminal::config_detail::parse_file(file, diag);
+    auto document = domain::config_detail::parse_file(file, diag);
     if (!document) return result;
     const std::filesystem::path base =
         file.has_parent_path() ? std::filesystem::absolute(file).parent_path() : std::filesystem::current_path();
     HqConfig config;
     config.source = file;
     TomlReader root(*document, "", diag);
-    if (auto currency = root.string("currency")) {
-        if (currency->size() == 3 &&
-            std::all_of(currency->begin(), currency->end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-            config.currency = *currency;
-        } else {
-            root.error("currency", "must be an ISO 4217 code of three capital letters, e.g. \"EUR\", got " +
-                                       terminal::config_detail::quote_text(*currency));
-        }
+    if (auto currency = domain::config_detail::read_currency(root)) {
+        config.currency = *currency;
+        config.alerts.currency = *currency;
     }
+    // Whole currency units in the file (and in the defaults): "silver = 500" is 500.00.
+    const std::int64_t unit = domain::minor_units_per_unit(config.currency.exponent);
+    config.tiers = TierThresholds{500 * unit, 1500 * unit, 4000 * unit};
     if (const toml::table* server = root.table("server")) {
         TomlReader r(*server, "server", diag);
         if (auto listen = r.string("listen")) config.listen_address = *listen;
@@ -51,11 +48,10 @@ HqConfigResult load_hq_config(const std::filesystem::path& file) {
         TomlReader r(*profiles, "profiles", diag);
         if (auto minutes = r.integer("refresh_minutes", 1, 7 * 24 * 60, false))
             config.profile_refresh = std::chrono::minutes{*minutes};
-        // Whole currency units in the file: "silver = 500" is 500.00.
         constexpr std::int64_t k_most = 1'000'000'000;
-        if (auto v = r.integer("silver", 0, k_most, false)) config.tiers.silver = *v * 100;
-        if (auto v = r.integer("gold", 0, k_most, false)) config.tiers.gold = *v * 100;
-        if (auto v = r.integer("platinum", 0, k_most, false)) config.tiers.platinum = *v * 100;
+        if (auto v = r.integer("silver", 0, k_most, false)) config.tiers.silver = *v * unit;
+        if (auto v = r.integer("gold", 0, k_most, false)) config.tiers.gold = *v * unit;
+        if (auto v = r.integer("platinum", 0, k_most, false)) config.tiers.platinum = *v * unit;
         if (!(config.tiers.silver <= config.tiers.gold && config.tiers.gold <= config.tiers.platinum)) {
             r.error("gold", "tier thresholds must rise: silver <= gold <= platinum");
         }

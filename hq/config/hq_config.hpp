@@ -8,13 +8,16 @@
 #include <optional>
 #include <string>
 
+#include "domain/config/config_error.hpp"
+#include "domain/currency.hpp"
 #include "hq/storage/storage.hpp"
-#include "terminal/config/config_error.hpp"
 
 namespace loyalty::hq {
 
 struct HqConfig {
-    std::string currency = "EUR";  // what offers' amounts are checked against
+    // The chain's currency (ISO 4217) and its decimal places: what offers' amounts are checked
+    // against, how amounts print, what whole units in the files (tier thresholds, budgets) mean.
+    domain::Currency currency;
     std::string listen_address = "0.0.0.0";
     std::uint16_t port = 7443;
     std::filesystem::path ca_file;
@@ -33,7 +36,7 @@ struct HqConfig {
 
 struct HqConfigResult {
     std::optional<HqConfig> config;  // set only when errors is empty
-    terminal::ConfigErrors errors;
+    domain::ConfigErrors errors;
 };
 
 HqConfigResult load_hq_config(const std::filesystem::path& file);

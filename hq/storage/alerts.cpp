@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <map>
 
-#include "terminal/lane/money.hpp"
+#include "domain/currency.hpp"
 
 namespace loyalty::hq {
 namespace {
@@ -91,8 +91,8 @@ std::vector<Alert> find_alerts(sqlite::Database& db, const AlertOptions& options
             const std::int64_t spent = by[customer].first;
             if (refunds > spent) {
                 alerts.push_back({"returns_exceed", customer, refunded.column_int64(2),
-                                  "refunded " + terminal::format_amount(refunds, 2) + " against " +
-                                      terminal::format_amount(spent, 2) + " bought"});
+                                  "refunded " + domain::format_money(refunds, options.currency.code) + " against " +
+                                      domain::format_money(spent, options.currency.code) + " bought"});
             }
         }
     }

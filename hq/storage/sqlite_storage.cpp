@@ -9,9 +9,10 @@
 #include <set>
 #include <type_traits>
 
-#include "common/ids/terminal_ids.hpp"
 #include "common/sqlite/database.hpp"
 #include "common/sqlite/migrations.hpp"
+#include "domain/currency.hpp"
+#include "domain/terminal_ids.hpp"
 #include "hq/storage/affinity.hpp"
 #include "hq/storage/alerts.hpp"
 #include "hq/storage/campaigns.hpp"
@@ -21,7 +22,6 @@
 #include "hq/storage/reports.hpp"
 #include "hq/storage/storage.hpp"
 #include "proto/event_kind.hpp"
-#include "terminal/lane/money.hpp"
 
 namespace loyalty::hq {
 namespace {
@@ -1224,7 +1224,7 @@ private:
     // in the event is the customer's at head office); anything else is recorded and not applied.
     bool identified(const v1::ConsentEvent& c, const std::string& store_id, const std::string& terminal_id,
                     std::uint64_t sequence) {
-        if (made_by_terminal(c.customer_id(), terminal_id, IdKind::customer)) return true;
+        if (domain::made_by_terminal(c.customer_id(), terminal_id, domain::IdKind::customer)) return true;
         if (!c.loyalty_card().empty() && card_holder(c.loyalty_card()) == c.customer_id()) return true;
         conflict("consent_not_identified", store_id, terminal_id, sequence, c.customer_id(),
                  "terminal " + terminal_id + " sent consent changes for customer " + c.customer_id() +
@@ -1237,7 +1237,7 @@ private:
     // journal (the till's outbox moves on) but changes nothing: a conflict says what was refused.
     void apply_enrollment(const v1::EnrollmentEvent& e, const std::string& store_id, const std::string& terminal_id,
                           std::uint64_t sequence, std::int64_t at) {
-        if (!made_by_terminal(e.customer_id(), terminal_id, IdKind::customer)) {
+        if (!domain::made_by_terminal(e.customer_id(), terminal_id, domain::IdKind::customer)) {
             conflict("customer_not_owned", store_id, terminal_id, sequence, e.customer_id(),
                      "terminal " + terminal_id + " sent an enrollment for customer " + e.customer_id() +
                          ", an id another terminal made; the customer is unchanged");
@@ -1315,7 +1315,7 @@ private:
         // Only the till that made the id binds a card to it this way (its enrollment may still be on
         // its way); another till's event never gives someone a card (nor its points, nor a say in
         // their consents).
-        if (!card.empty() && made_by_terminal(customer_id, terminal_id, IdKind::customer)) {
+        if (!card.empty() && domain::made_by_terminal(customer_id, terminal_id, domain::IdKind::customer)) {
             db_.cached("INSERT OR IGNORE INTO customer_cards (loyalty_card, customer_id) VALUES (?, ?)")
                 .bind_all(card, customer_id)
                 .run();
@@ -1402,7 +1402,7 @@ private:
             conflict("coupon_reused", store_id, terminal_id, sequence, p.customer_id(),
                      "single-use code " + code + " of offer " + offer_id + " was redeemed at " + where +
                          " and again at " + terminal_id + " (sale " + p.sale_id() + ", " +
-                         terminal::format_amount(discount_for(p, code), 2) + ")");
+                         domain::format_money(discount_for(p, code), p.total().currency()) + ")");
             return;
         }
         first.reset();

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/currency.hpp"
 #include "loyalty/v1/campaign.pb.h"
 #include "loyalty/v1/catalog.pb.h"
 #include "loyalty/v1/sync.pb.h"
@@ -162,7 +163,8 @@ struct ReportRequest {
     std::size_t limit = 20;          // top_products
 };
 
-// Yearly spend (minor units) from which a customer is silver, gold, platinum.
+// Yearly spend (minor units) from which a customer is silver, gold, platinum (these defaults are
+// for a two-decimal currency; head office's configuration scales them to its own).
 struct TierThresholds {
     std::int64_t silver = 50'000;
     std::int64_t gold = 150'000;
@@ -209,6 +211,7 @@ struct AlertOptions {
     double max_kmh = 120;  // faster between two stores is impossible travel
     double min_km = 20;    // nearer stores never count
     std::map<std::string, StoreLocation> stores;
+    domain::Currency currency;  // how returns_exceed states the amounts
 };
 
 struct Alert {
@@ -303,7 +306,7 @@ public:
     virtual std::vector<OfferRow> offers(bool include_retired) = 0;
     // False when no live offer has that id.
     virtual bool retire_offer(const std::string& offer_id) = 0;
-    // A new contact key (the tills' lookup hashes of phone and e-mail, common/contact/contact.hpp):
+    // A new contact key (the tills' lookup hashes of phone and e-mail, domain/contact.hpp):
     // every customer goes down to the tills again with keys under it. Returns the catalog version.
     virtual std::uint64_t rotate_contact_key() = 0;
     // Throws StorageError naming what is unknown (offer, customer).

@@ -6,7 +6,7 @@
 #include <random>
 #include <tuple>
 
-#include "terminal/card/check_digits.hpp"
+#include "domain/check_digits.hpp"
 
 namespace loyalty::hq::synth {
 namespace {
@@ -77,11 +77,11 @@ const char* const k_family[] = {"de Vries", "Jansen", "Bakker", "Visser",   "Smi
 
 // The number with its check digit appended (GS1 for product codes, Luhn for cards).
 std::string with_gs1_check(const std::string& digits) {
-    return digits + static_cast<char>('0' + terminal::card::gs1_check_digit(digits));
+    return digits + static_cast<char>('0' + domain::card::gs1_check_digit(digits));
 }
 
 std::string with_luhn(const std::string& digits) {
-    return digits + static_cast<char>('0' + terminal::card::luhn_check_digit(digits));
+    return digits + static_cast<char>('0' + domain::card::luhn_check_digit(digits));
 }
 
 std::string numbered(const std::string& prefix, std::uint64_t n) {

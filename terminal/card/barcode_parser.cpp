@@ -1,7 +1,7 @@
 #include "terminal/card/barcode_parser.hpp"
 
+#include "domain/check_digits.hpp"
 #include "terminal/card/card_error.hpp"
-#include "terminal/card/check_digits.hpp"
 
 namespace loyalty::terminal::card {
 namespace {
@@ -12,7 +12,7 @@ constexpr std::size_t k_gsrn_digits = 18;
 // Element strings whose length GS1 predefines by the AI's first two digits (GS1 General
 // Specifications, figure 7.8.5-2): total length including the AI. 0 = not predefined.
 std::size_t predefined_length(std::string_view ai2) {
-    if (ai2.size() < 2 || !all_digits(ai2)) return 0;
+    if (ai2.size() < 2 || !domain::card::all_digits(ai2)) return 0;
     const int n = (ai2[0] - '0') * 10 + (ai2[1] - '0');
     if (n == 0) return 20;
     if (n >= 1 && n <= 3) return 16;
@@ -40,7 +40,7 @@ std::string parse_ean13(std::string_view text, std::error_code& ec) {
         ec = text.size() > 13 ? error::too_long : error::truncated;
         return {};
     }
-    if (!all_digits(text)) {
+    if (!domain::card::all_digits(text)) {
         ec = error::bad_character;
         return {};
     }
@@ -79,7 +79,7 @@ std::string parse_gs1_gsrn(std::string_view text, std::string_view group_separat
     }
     while (!text.empty()) {
         if (const std::size_t length = predefined_length(text.substr(0, 2)); length != 0) {
-            if (text.size() < length || !all_digits(text.substr(0, 2))) {
+            if (text.size() < length || !domain::card::all_digits(text.substr(0, 2))) {
                 ec = error::truncated;
                 return {};
             }
@@ -92,7 +92,7 @@ std::string parse_gs1_gsrn(std::string_view text, std::string_view group_separat
         const std::string_view element = text.substr(0, separator);
         text =
             separator == std::string_view::npos ? std::string_view{} : text.substr(separator + group_separator.size());
-        if (element.size() < 2 || !all_digits(element.substr(0, 2))) {
+        if (element.size() < 2 || !domain::card::all_digits(element.substr(0, 2))) {
             ec = error::bad_character;
             return {};
         }
@@ -102,7 +102,7 @@ std::string parse_gs1_gsrn(std::string_view text, std::string_view group_separat
                 ec = gsrn.size() > k_gsrn_digits ? error::too_long : error::truncated;
                 return {};
             }
-            if (!all_digits(gsrn)) {
+            if (!domain::card::all_digits(gsrn)) {
                 ec = error::bad_character;
                 return {};
             }

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "domain/check_digits.hpp"
 #include "terminal/card/barcode_parser.hpp"
-#include "terminal/card/check_digits.hpp"
 #include "terminal/card/payment_schemes.hpp"
 #include "terminal/card/track_parser.hpp"
 
@@ -94,18 +94,18 @@ std::error_code CardDecoder::decode(std::string_view raw, CardRead& out) const {
     std::string number;
     CardFormat format = CardFormat::code128;
     const std::string_view unprefixed = strip_symbology_id(raw);
-    const bool gs1 =
-        raw.starts_with("]C1") || raw.starts_with(group_separator_) ||
-        (unprefixed.starts_with("8018") && unprefixed.size() >= 22 && all_digits(unprefixed.substr(0, 22)));
+    const bool gs1 = raw.starts_with("]C1") || raw.starts_with(group_separator_) ||
+                     (unprefixed.starts_with("8018") && unprefixed.size() >= 22 &&
+                      domain::card::all_digits(unprefixed.substr(0, 22)));
     if (gs1 && enabled(CardFormat::gs1_128)) {
         number = parse_gs1_gsrn(raw, group_separator_, ec);
         format = CardFormat::gs1_128;
-    } else if (unprefixed.size() == 13 && all_digits(unprefixed) && enabled(CardFormat::ean13)) {
+    } else if (unprefixed.size() == 13 && domain::card::all_digits(unprefixed) && enabled(CardFormat::ean13)) {
         number = parse_ean13(raw, ec);
         format = CardFormat::ean13;
     } else if (enabled(CardFormat::code128)) {
         number = parse_code128(raw, ec);
-        if (!ec && !all_digits(number)) ec = error::not_a_chain_card;
+        if (!ec && !domain::card::all_digits(number)) ec = error::not_a_chain_card;
     } else {
         ec = error::unrecognised_format;
     }
@@ -140,9 +140,9 @@ std::error_code CardDecoder::classify(std::string& number, CardFormat format, bo
     bool in_range_bad_check = false;
     for (const CardRange& range : ranges_) {
         if (number.size() != range.length || !number.starts_with(range.prefix)) continue;
-        const bool check_ok = range.check_digit == CheckDigit::luhn        ? luhn_valid(number)
-                              : range.check_digit == CheckDigit::gs1_mod10 ? gs1_mod10_valid(number)
-                                                                           : all_digits(number);
+        const bool check_ok = range.check_digit == CheckDigit::luhn        ? domain::card::luhn_valid(number)
+                              : range.check_digit == CheckDigit::gs1_mod10 ? domain::card::gs1_mod10_valid(number)
+                                                                           : domain::card::all_digits(number);
         if (!check_ok) {
             in_range_bad_check = true;
             continue;

@@ -3,7 +3,7 @@
 #include <array>
 #include <string>
 
-#include "terminal/card/check_digits.hpp"
+#include "domain/check_digits.hpp"
 
 namespace loyalty::terminal::card {
 namespace {
@@ -65,7 +65,7 @@ bool overlaps(std::string_view prefix, const SchemeRange& range) {
 }  // namespace
 
 bool looks_like_payment_card(std::string_view number) noexcept {
-    if (number.size() < 12 || number.size() > 19 || !luhn_valid(number)) return false;
+    if (number.size() < 12 || number.size() > 19 || !domain::card::luhn_valid(number)) return false;
     for (const SchemeRange& range : k_ranges) {
         const int head = leading(number, range.digits);
         if (head >= range.low && head <= range.high) return true;
@@ -74,7 +74,7 @@ bool looks_like_payment_card(std::string_view number) noexcept {
 }
 
 std::string_view payment_scheme_overlapping(std::string_view prefix) noexcept {
-    if (!all_digits(prefix)) return {};
+    if (!domain::card::all_digits(prefix)) return {};
     for (const SchemeRange& range : k_ranges) {
         if (!range.broad && overlaps(prefix, range)) return range.scheme;
     }

@@ -1,7 +1,7 @@
 #include "terminal/card/track_parser.hpp"
 
+#include "domain/check_digits.hpp"
 #include "terminal/card/card_error.hpp"
-#include "terminal/card/check_digits.hpp"
 
 namespace loyalty::terminal::card {
 namespace {
@@ -110,7 +110,8 @@ Track parse_track1(std::string_view text, bool passes_lrc, std::error_code& ec) 
         return {};
     }
     const std::string_view after_name = body.substr(name_end + 1);
-    if (after_name.size() >= 4 && all_digits(after_name.substr(0, 4))) track.expiry = after_name.substr(0, 4);
+    if (after_name.size() >= 4 && domain::card::all_digits(after_name.substr(0, 4)))
+        track.expiry = after_name.substr(0, 4);
     return track;
 }
 
@@ -132,7 +133,7 @@ Track parse_track2(std::string_view text, bool passes_lrc, std::error_code& ec) 
     }
     const std::size_t separator = body.find('=');
     const std::string_view pan = body.substr(0, separator);
-    if (!all_digits(pan)) {
+    if (!domain::card::all_digits(pan)) {
         ec = pan.empty() ? error::truncated : error::bad_character;
         return {};
     }
@@ -143,7 +144,7 @@ Track parse_track2(std::string_view text, bool passes_lrc, std::error_code& ec) 
     track.number = pan;
     if (separator != std::string_view::npos) {
         const std::string_view rest = body.substr(separator + 1);
-        if (!rest.empty() && !all_digits(rest)) {
+        if (!rest.empty() && !domain::card::all_digits(rest)) {
             ec = error::bad_character;
             return {};
         }

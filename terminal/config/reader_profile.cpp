@@ -4,13 +4,13 @@
 #include <array>
 #include <utility>
 
-#include "terminal/config/toml_reader.hpp"
+#include "domain/config/toml_reader.hpp"
 
 namespace loyalty::terminal {
 namespace {
 
-using config_detail::Diagnostics;
-using config_detail::TomlReader;
+using domain::config_detail::Diagnostics;
+using domain::config_detail::TomlReader;
 
 template <typename Enum, std::size_t N>
 Enum lookup(const std::array<std::pair<std::string_view, Enum>, N>& table, std::string_view name) {
@@ -106,10 +106,10 @@ std::string_view to_string(CardFormat format) {
     return format == CardFormat::keyed ? "keyed" : "?";
 }
 
-std::optional<ReaderProfile> load_reader_profile(const std::filesystem::path& file, ConfigErrors& errors) {
+std::optional<ReaderProfile> load_reader_profile(const std::filesystem::path& file, domain::ConfigErrors& errors) {
     const std::size_t errors_before = errors.size();
     Diagnostics diag(file.string(), errors);
-    auto document = config_detail::parse_file(file, diag);
+    auto document = domain::config_detail::parse_file(file, diag);
     if (!document) return std::nullopt;
 
     TomlReader root(*document, "", diag);
@@ -134,13 +134,13 @@ std::optional<ReaderProfile> load_reader_profile(const std::filesystem::path& fi
             if (!known) {
                 diag.error(node.source(), key,
                            "must be one of \"track1\", \"track2\", \"ean13\", \"code128\", \"gs1_128\", got " +
-                               (text ? config_detail::quote_text(text->get())
-                                     : std::string{config_detail::type_name(node.type())}));
+                               (text ? domain::config_detail::quote_text(text->get())
+                                     : std::string{domain::config_detail::type_name(node.type())}));
                 continue;
             }
             const CardFormat format = lookup(k_formats, text->get());
             if (std::find(profile.formats.begin(), profile.formats.end(), format) != profile.formats.end()) {
-                diag.error(node.source(), key, "lists " + config_detail::quote_text(text->get()) + " twice");
+                diag.error(node.source(), key, "lists " + domain::config_detail::quote_text(text->get()) + " twice");
                 continue;
             }
             profile.formats.push_back(format);

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "terminal/config/config_error.hpp"
+#include "domain/config/config_error.hpp"
 
 namespace loyalty::terminal {
 
@@ -49,7 +49,7 @@ struct ReaderProfile {
 };
 
 // Loads and validates a profile file. On failure returns nullopt and appends every problem found.
-std::optional<ReaderProfile> load_reader_profile(const std::filesystem::path& file, ConfigErrors& errors);
+std::optional<ReaderProfile> load_reader_profile(const std::filesystem::path& file, domain::ConfigErrors& errors);
 
 std::string_view to_string(ReaderKind kind);
 std::string_view to_string(CardFormat format);

@@ -5,15 +5,18 @@
 #include <date/tz.h>
 #include <set>
 
+#include "domain/check_digits.hpp"
+#include "domain/config/currency_keys.hpp"
+#include "domain/config/toml_reader.hpp"
 #include "terminal/card/payment_schemes.hpp"
-#include "terminal/config/toml_reader.hpp"
 
 namespace loyalty::terminal {
 namespace {
 
-using config_detail::Diagnostics;
-using config_detail::quote_text;
-using config_detail::TomlReader;
+using domain::config_detail::Diagnostics;
+using domain::config_detail::quote_text;
+using domain::config_detail::read_currency;
+using domain::config_detail::TomlReader;
 
 // sockaddr_un::sun_path holds 108 bytes including the terminating NUL.
 constexpr std::size_t k_max_socket_path = 107;
@@ -22,27 +25,6 @@ bool is_identifier(std::string_view text) {
     return !text.empty() && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
     });
-}
-
-bool all_digits(std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Minor-unit exponents of the currencies a retailer is likely to configure (ISO 4217). A code
-// not listed here is accepted with the exponent the file gives.
-constexpr std::pair<std::string_view, int> k_currency_exponents[] = {
-    {"AUD", 2}, {"BGN", 2}, {"BHD", 3}, {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CLP", 0}, {"CNY", 2},
-    {"CZK", 2}, {"DKK", 2}, {"EUR", 2}, {"GBP", 2}, {"HKD", 2}, {"HUF", 2}, {"IDR", 2}, {"ILS", 2},
-    {"INR", 2}, {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KRW", 0}, {"KWD", 3}, {"MXN", 2}, {"MYR", 2},
-    {"NOK", 2}, {"NZD", 2}, {"OMR", 3}, {"PLN", 2}, {"RON", 2}, {"SEK", 2}, {"SGD", 2}, {"THB", 2},
-    {"TND", 3}, {"TRY", 2}, {"TWD", 2}, {"UAH", 2}, {"USD", 2}, {"VND", 0}, {"ZAR", 2},
-};
-
-std::optional<int> known_exponent(std::string_view currency) {
-    for (const auto& [code, exponent] : k_currency_exponents) {
-        if (code == currency) return exponent;
-    }
-    return std::nullopt;
 }
 
 bool is_host_name(std::string_view text) {
@@ -66,23 +48,9 @@ void read_terminal(TomlReader& root, TerminalConfig& config) {
     TomlReader terminal(*table, "terminal", root.diagnostics());
     if (auto v = read_identifier(terminal, "store_id")) config.store_id = *v;
     if (auto v = read_identifier(terminal, "terminal_id")) config.terminal_id = *v;
-    if (auto currency = terminal.string("currency")) {
-        const bool iso = currency->size() == 3 &&
-                         std::all_of(currency->begin(), currency->end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-        if (iso) {
-            config.currency = *currency;
-        } else {
-            terminal.error("currency", "must be an ISO 4217 code of three capital letters, e.g. \"EUR\", got " +
-                                           quote_text(*currency));
-        }
-    }
-    if (auto exponent = terminal.integer("minor_unit_exponent", 0, 4)) {
-        config.minor_unit_exponent = static_cast<int>(*exponent);
-        const auto expected = known_exponent(config.currency);
-        if (expected && *expected != *exponent) {
-            terminal.error("minor_unit_exponent", config.currency + " has " + std::to_string(*expected) +
-                                                      " decimal places (ISO 4217), got " + std::to_string(*exponent));
-        }
+    if (auto currency = read_currency(terminal)) {
+        config.currency = currency->code;
+        config.minor_unit_exponent = currency->exponent;
     }
     if (auto zone = terminal.string("time_zone")) {
         try {
@@ -112,8 +80,9 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
         const toml::node& node = *ranges->get(i);
         const std::string prefix_key = "card_ranges[" + std::to_string(i + 1) + "]";
         if (!node.is_table()) {
-            diag.error(node.source(), prefix_key,
-                       "must be a table ([[card_ranges]]), got " + std::string{config_detail::type_name(node.type())});
+            diag.error(
+                node.source(), prefix_key,
+                "must be a table ([[card_ranges]]), got " + std::string{domain::config_detail::type_name(node.type())});
             continue;
         }
         TomlReader range(*node.as_table(), prefix_key, diag);
@@ -126,7 +95,7 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
         }
         bool prefix_ok = false;
         if (auto prefix = range.string("prefix")) {
-            prefix_ok = !prefix->empty() && prefix->size() <= 18 && all_digits(*prefix);
+            prefix_ok = !prefix->empty() && prefix->size() <= 18 && domain::card::all_digits(*prefix);
             if (prefix_ok) {
                 card.prefix = *prefix;
             } else {
@@ -174,7 +143,8 @@ void read_card_ranges(TomlReader& root, TerminalConfig& config) {
     }
 }
 
-void read_reader(TomlReader& root, const std::filesystem::path& base, TerminalConfig& config, ConfigErrors& errors) {
+void read_reader(TomlReader& root, const std::filesystem::path& base, TerminalConfig& config,
+                 domain::ConfigErrors& errors) {
     const toml::table* table = root.table("reader");
     if (table == nullptr) return;
     TomlReader reader(*table, "reader", root.diagnostics());
@@ -290,7 +260,7 @@ void read_head_office(TomlReader& root, const std::filesystem::path& base, Termi
 }
 
 ConfigLoadResult validate(const toml::table& document, const std::filesystem::path& source, Diagnostics& diag,
-                          ConfigErrors& errors) {
+                          domain::ConfigErrors& errors) {
     const std::filesystem::path base =
         source.has_parent_path() ? std::filesystem::absolute(source).parent_path() : std::filesystem::current_path();
     TerminalConfig config;
@@ -322,17 +292,17 @@ std::string_view to_string(CheckDigit kind) {
 }
 
 ConfigLoadResult load_terminal_config(const std::filesystem::path& file) {
-    ConfigErrors errors;
+    domain::ConfigErrors errors;
     Diagnostics diag(file.string(), errors);
-    auto document = config_detail::parse_file(file, diag);
+    auto document = domain::config_detail::parse_file(file, diag);
     if (!document) return ConfigLoadResult{std::nullopt, std::move(errors)};
     return validate(*document, file, diag, errors);
 }
 
 ConfigLoadResult parse_terminal_config(std::string_view toml_text, const std::filesystem::path& source) {
-    ConfigErrors errors;
+    domain::ConfigErrors errors;
     Diagnostics diag(source.string(), errors);
-    auto document = config_detail::parse_text(toml_text, diag);
+    auto document = domain::config_detail::parse_text(toml_text, diag);
     if (!document) return ConfigLoadResult{std::nullopt, std::move(errors)};
     return validate(*document, source, diag, errors);
 }

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "terminal/config/config_error.hpp"
+#include "domain/config/config_error.hpp"
 #include "terminal/config/reader_profile.hpp"
 
 namespace loyalty::terminal {
@@ -75,7 +75,7 @@ struct TerminalConfig {
 
 struct ConfigLoadResult {
     std::optional<TerminalConfig> config;  // set only when errors is empty
-    ConfigErrors errors;
+    domain::ConfigErrors errors;
 };
 
 // Reads and validates `file` (and the reader profile it names).

@@ -4,7 +4,7 @@
 #include <date/tz.h>
 #include <google/protobuf/util/time_util.h>
 
-#include "terminal/lane/money.hpp"
+#include "domain/money.hpp"
 
 namespace loyalty::terminal {
 namespace {
@@ -23,26 +23,27 @@ std::string rule(char c = '-') {
 
 std::string quantity_text(const v1::SaleLine& line, int exponent) {
     if (line.quantity().has_weight_grams()) {
-        return format_amount(line.quantity().weight_grams(), 3) + " kg x " +
-               format_amount(line.unit_price().minor_units(), exponent) + "/kg";
+        return domain::format_amount(line.quantity().weight_grams(), 3) + " kg x " +
+               domain::format_amount(line.unit_price().minor_units(), exponent) + "/kg";
     }
-    return std::to_string(line.quantity().units()) + " x " + format_amount(line.unit_price().minor_units(), exponent);
+    return std::to_string(line.quantity().units()) + " x " +
+           domain::format_amount(line.unit_price().minor_units(), exponent);
 }
 
 std::string lines_and_totals(const v1::BasketView& basket, const ReceiptStyle& style) {
     const int e = style.minor_unit_exponent;
     std::string out;
     for (const auto& line : basket.lines()) {
-        out += row(line.description(), format_amount(line.line_total().minor_units(), e));
+        out += row(line.description(), domain::format_amount(line.line_total().minor_units(), e));
         out += "  " + quantity_text(line, e) + "\n";
     }
     out += rule();
-    out += row("Subtotal", format_amount(basket.totals().subtotal().minor_units(), e));
+    out += row("Subtotal", domain::format_amount(basket.totals().subtotal().minor_units(), e));
     for (const auto& discount : basket.discounts()) {
-        out += row("  " + discount.receipt_text(), "-" + format_amount(discount.amount().minor_units(), e));
+        out += row("  " + discount.receipt_text(), "-" + domain::format_amount(discount.amount().minor_units(), e));
     }
-    out +=
-        row("TOTAL " + basket.totals().payable().currency(), format_amount(basket.totals().payable().minor_units(), e));
+    out += row("TOTAL " + basket.totals().payable().currency(),
+               domain::format_amount(basket.totals().payable().minor_units(), e));
     return out;
 }
 
@@ -98,10 +99,11 @@ std::string format_receipt(const v1::SaleReceipt& receipt, const ReceiptStyle& s
     out += rule();
     out += lines_and_totals(basket, style);
     for (const auto& tender : receipt.tenders()) {
-        out += row(tender_name(tender.kind()), format_amount(tender.amount().minor_units(), style.minor_unit_exponent));
+        out += row(tender_name(tender.kind()),
+                   domain::format_amount(tender.amount().minor_units(), style.minor_unit_exponent));
     }
     if (receipt.change_due().minor_units() > 0) {
-        out += row("Change", format_amount(receipt.change_due().minor_units(), style.minor_unit_exponent));
+        out += row("Change", domain::format_amount(receipt.change_due().minor_units(), style.minor_unit_exponent));
     }
     out += points_text(basket);
     for (const auto& coupon : receipt.issued_coupons())
@@ -117,13 +119,13 @@ std::string format_return(const v1::ReturnReceipt& receipt, const ReceiptStyle& 
     out += row("Return", receipt.return_id());
     out += row("Of sale", receipt.original_sale_id()) + rule();
     for (const auto& line : receipt.lines()) {
-        out += row(line.description(), "-" + format_amount(line.line_total().minor_units(), e));
+        out += row(line.description(), "-" + domain::format_amount(line.line_total().minor_units(), e));
         out += "  " + quantity_text(line, e) + "\n";
     }
     out += rule();
-    out += row("REFUND", format_amount(receipt.refund_total().minor_units(), e));
+    out += row("REFUND", domain::format_amount(receipt.refund_total().minor_units(), e));
     for (const auto& tender : receipt.refund_tenders()) {
-        out += row(tender_name(tender.kind()), format_amount(tender.amount().minor_units(), e));
+        out += row(tender_name(tender.kind()), domain::format_amount(tender.amount().minor_units(), e));
     }
     if (receipt.points_reversed() > 0) out += row("Points taken back", std::to_string(receipt.points_reversed()));
     if (receipt.points_given_back() > 0) out += row("Points given back", std::to_string(receipt.points_given_back()));

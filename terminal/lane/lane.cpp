@@ -5,10 +5,10 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
-#include "common/ids/terminal_ids.hpp"
-#include "terminal/lane/money.hpp"
-#include "terminal/offers/offer_validation.hpp"
-#include "terminal/version.hpp"
+#include "domain/money.hpp"
+#include "domain/offers/offer_validation.hpp"
+#include "domain/terminal_ids.hpp"
+#include "domain/version.hpp"
 
 namespace loyalty::terminal {
 namespace {
@@ -78,14 +78,14 @@ std::int64_t quantity_value(const v1::Quantity& q) {
 }
 
 std::int64_t sum_or_refuse(std::int64_t a, std::int64_t b, std::string_view what) {
-    const auto sum = checked_add(a, b);
+    const auto sum = domain::checked_add(a, b);
     if (!sum) refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, std::string{what} + " is too large to add up");
     return *sum;
 }
 
 // a * b / c, half up, or a refusal: never a silent zero.
 std::int64_t refund_share(std::int64_t a, std::int64_t b, std::int64_t c) {
-    const auto share = mul_div_round(a, b, c);
+    const auto share = domain::mul_div_round(a, b, c);
     if (!share) refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "the return's amounts are too large to work out");
     return *share;
 }
@@ -96,7 +96,7 @@ v1::PosErrorCode storage_error_code(const sqlite::Error& e) {
 
 }  // namespace
 
-Lane::Lane(const TerminalConfig& config, LocalStore& store, const OfferEngine& offers, WallClock now)
+Lane::Lane(const TerminalConfig& config, LocalStore& store, const domain::OfferEngine& offers, WallClock now)
     : config_(config),
       store_(store),
       directory_(store),
@@ -238,13 +238,13 @@ void Lane::begin_basket(const v1::BeginBasket& request, v1::PosResponse& respons
         basket_.reset();
     }
     Basket basket;
-    basket.sale_id =
-        make_terminal_id(config_.terminal_id, store_.id_tag(), IdKind::sale, store_.next_number("sale_number"));
+    basket.sale_id = domain::make_terminal_id(config_.terminal_id, store_.id_tag(), domain::IdKind::sale,
+                                              store_.next_number("sale_number"));
     basket.cashier_id = request.cashier_id();
     basket.opened_at = now_();
     store_.begin_basket(basket.sale_id, basket.cashier_id, config_.currency, basket.opened_at);
     basket_ = std::move(basket);
-    std::optional<CustomerRecord> pending = std::exchange(pending_customer_, std::nullopt);
+    std::optional<domain::CustomerRecord> pending = std::exchange(pending_customer_, std::nullopt);
     if (pending && basket_->opened_at - pending_since_ <= k_pending_card_window) {
         try {
             attach_customer(*pending);
@@ -274,7 +274,7 @@ void Lane::add_item(const v1::AddItem& request, v1::PosResponse& response) {
     if (basket.lines.size() >= k_max_lines) {
         refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "a basket holds at most " + std::to_string(k_max_lines) + " lines");
     }
-    const auto total = line_total(request.quantity(), request.unit_price().minor_units());
+    const auto total = domain::line_total(request.quantity(), request.unit_price().minor_units());
     if (!total)
         refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "unit_price x quantity does not fit in an amount", "unit_price");
     std::int64_t subtotal = *total;
@@ -287,8 +287,8 @@ void Lane::add_item(const v1::AddItem& request, v1::PosResponse& response) {
     line.set_description(request.description());
     line.set_department(request.department());
     *line.mutable_quantity() = request.quantity();
-    *line.mutable_unit_price() = make_money(request.unit_price().minor_units(), config_.currency);
-    *line.mutable_line_total() = make_money(*total, config_.currency);
+    *line.mutable_unit_price() = domain::make_money(request.unit_price().minor_units(), config_.currency);
+    *line.mutable_line_total() = domain::make_money(*total, config_.currency);
     *response.mutable_basket() = commit_change(
         [&](Basket& b) {
             b.lines.push_back(line);
@@ -307,7 +307,7 @@ void Lane::change_quantity(const v1::ChangeQuantity& request, v1::PosResponse& r
                                               : "line is weighed: give weight_grams",
                "quantity");
     }
-    const auto total = line_total(request.quantity(), current.unit_price().minor_units());
+    const auto total = domain::line_total(request.quantity(), current.unit_price().minor_units());
     if (!total)
         refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "unit_price x quantity does not fit in an amount", "quantity");
     std::int64_t subtotal = *total;
@@ -378,14 +378,14 @@ void Lane::apply_coupon(const v1::ApplyCoupon& request, v1::PosResponse& respons
                                                [&] { store_.set_basket_coupons(basket_->coupon_codes); });
 }
 
-v1::BasketView Lane::view(PricedBasket* priced_out) const {
+v1::BasketView Lane::view(domain::PricedBasket* priced_out) const {
     const Basket& basket = *basket_;
     const std::string& currency = config_.currency;
-    const BasketSnapshot snapshot{basket.sale_id,     basket.lines,
-                                  currency,           basket.customer ? &*basket.customer : nullptr,
-                                  config_.store_id,   basket.points_to_redeem,
-                                  basket.coupon_codes};
-    PricedBasket priced = offers_.price(snapshot);
+    const domain::BasketSnapshot snapshot{basket.sale_id,     basket.lines,
+                                          currency,           basket.customer ? &*basket.customer : nullptr,
+                                          config_.store_id,   basket.points_to_redeem,
+                                          basket.coupon_codes};
+    domain::PricedBasket priced = offers_.price(snapshot);
 
     v1::BasketView view;
     view.set_sale_id(basket.sale_id);
@@ -413,9 +413,9 @@ v1::BasketView Lane::view(PricedBasket* priced_out) const {
         points->set_balance_after(basket.customer->points_available() - points->redeemed() + priced.points_earned);
     }
     auto* totals = view.mutable_totals();
-    *totals->mutable_subtotal() = make_money(subtotal, currency);
-    *totals->mutable_discount_total() = make_money(discounts, currency);
-    *totals->mutable_payable() = make_money(subtotal - discounts, currency);
+    *totals->mutable_subtotal() = domain::make_money(subtotal, currency);
+    *totals->mutable_discount_total() = domain::make_money(discounts, currency);
+    *totals->mutable_payable() = domain::make_money(subtotal - discounts, currency);
     if (basket.customer) *view.mutable_customer() = summary(*basket.customer);
     if (priced_out) *priced_out = std::move(priced);
     return view;
@@ -448,13 +448,13 @@ void Lane::complete_sale(const v1::CompleteSale& request, v1::PosResponse& respo
         std::int64_t paid = 0;
         for (const auto& tender : sale.tenders())
             paid += tender.amount().minor_units();
-        *receipt->mutable_change_due() = make_money(paid - sale.total().minor_units(), config_.currency);
+        *receipt->mutable_change_due() = domain::make_money(paid - sale.total().minor_units(), config_.currency);
         return;
     }
     Basket& basket = open_basket_or_fail();
     if (basket.lines.empty()) refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "the basket is empty: void it instead");
 
-    PricedBasket priced;
+    domain::PricedBasket priced;
     v1::BasketView view = this->view(&priced);
     const std::int64_t payable = view.totals().payable().minor_units();
     std::int64_t paid = 0;
@@ -478,8 +478,8 @@ void Lane::complete_sale(const v1::CompleteSale& request, v1::PosResponse& respo
     }
     if (paid < payable) {
         refuse(v1::POS_ERROR_CODE_TENDER_SHORT,
-               "tenders cover " + format_amount(paid, config_.minor_unit_exponent) + " of " +
-                   format_amount(payable, config_.minor_unit_exponent),
+               "tenders cover " + domain::format_amount(paid, config_.minor_unit_exponent) + " of " +
+                   domain::format_amount(payable, config_.minor_unit_exponent),
                "tenders");
     }
     if (paid > payable && !cash)
@@ -499,7 +499,7 @@ void Lane::complete_sale(const v1::CompleteSale& request, v1::PosResponse& respo
     for (const auto& tender : request.tenders()) {
         auto* t = sale->add_tenders();
         t->set_kind(tender.kind());
-        *t->mutable_amount() = make_money(tender.amount().minor_units(), config_.currency);
+        *t->mutable_amount() = domain::make_money(tender.amount().minor_units(), config_.currency);
     }
     *sale->mutable_subtotal() = view.totals().subtotal();
     *sale->mutable_discount_total() = view.totals().discount_total();
@@ -513,7 +513,7 @@ void Lane::complete_sale(const v1::CompleteSale& request, v1::PosResponse& respo
     auto* receipt = response.mutable_sale_completed();
     *receipt->mutable_basket() = std::move(view);
     *receipt->mutable_tenders() = sale->tenders();
-    *receipt->mutable_change_due() = make_money(paid - payable, config_.currency);
+    *receipt->mutable_change_due() = domain::make_money(paid - payable, config_.currency);
     *receipt->mutable_completed_at() = event.header().terminal_time();
     receipt->set_sequence(sequence);
     *receipt->mutable_issued_coupons() = sale->issued_coupons();
@@ -580,7 +580,7 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
         std::int64_t given = 0;
         for (std::size_t i = 0; i < n; ++i) {
             running += std::max<std::int64_t>(net[i], 0);
-            const auto upto = mul_div_round(untargeted, running, base_total);
+            const auto upto = domain::mul_div_round(untargeted, running, base_total);
             if (!upto) refuse(v1::POS_ERROR_CODE_AMOUNT_OVERFLOW, "the sale's amounts are too large to share out");
             net[i] -= *upto - given;
             given = *upto;
@@ -663,10 +663,10 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
         auto* line = r->add_lines();
         line->set_original_line_no(sale->lines[i].line.line_no());
         *line->mutable_quantity() = w->second;
-        *line->mutable_refund() = make_money(std::max<std::int64_t>(amount, 0), sale->currency);
+        *line->mutable_refund() = domain::make_money(std::max<std::int64_t>(amount, 0), sale->currency);
         refund_total += line->refund().minor_units();
     }
-    *r->mutable_refund_total() = make_money(refund_total, sale->currency);
+    *r->mutable_refund_total() = domain::make_money(refund_total, sale->currency);
     // Points in proportion to the money refunded; the last return settles whatever is left.
     const std::int64_t net_total = sale->total;
     // A sale paid wholly with points refunds no money: its points then follow the share of the
@@ -719,21 +719,21 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
         tendered = sum_or_refuse(tendered, tender.amount().minor_units(), "the refund tenders");
         auto* t = r->add_refund_tenders();
         t->set_kind(tender.kind());
-        *t->mutable_amount() = make_money(tender.amount().minor_units(), sale->currency);
+        *t->mutable_amount() = domain::make_money(tender.amount().minor_units(), sale->currency);
     }
     if (request.refund_tenders().empty() && refund_total > 0) {
         auto* t = r->add_refund_tenders();
         t->set_kind(v1::TENDER_KIND_CASH);
-        *t->mutable_amount() = make_money(refund_total, sale->currency);
+        *t->mutable_amount() = domain::make_money(refund_total, sale->currency);
     } else if (!request.refund_tenders().empty() && tendered != refund_total) {
         refuse(v1::POS_ERROR_CODE_INVALID_FIELD,
-               "refund tenders add up to " + format_amount(tendered, config_.minor_unit_exponent) + ", the refund is " +
-                   format_amount(refund_total, config_.minor_unit_exponent),
+               "refund tenders add up to " + domain::format_amount(tendered, config_.minor_unit_exponent) +
+                   ", the refund is " + domain::format_amount(refund_total, config_.minor_unit_exponent),
                "refund_tenders");
     }
 
-    r->set_return_id(make_terminal_id(config_.terminal_id, store_.id_tag(), IdKind::sale_return,
-                                      store_.next_number("return_number")));
+    r->set_return_id(domain::make_terminal_id(config_.terminal_id, store_.id_tag(), domain::IdKind::sale_return,
+                                              store_.next_number("return_number")));
     store_.record_return(event);
     recorded();
 
@@ -757,14 +757,14 @@ void Lane::return_sale(const v1::ReturnSale& request, v1::PosResponse& response)
 
 // ---- customers ---------------------------------------------------------------------------------------
 
-CustomerRecord Lane::customer_for(const card::CardRead& card) {
+domain::CustomerRecord Lane::customer_for(const card::CardRead& card) {
     if (auto known = directory_.find_by_card(card.number)) return std::move(*known);
-    CustomerRecord anonymous;
+    domain::CustomerRecord anonymous;
     anonymous.loyalty_card = card.number;
     return anonymous;
 }
 
-v1::CustomerSummary Lane::summary(const CustomerRecord& customer) const {
+v1::CustomerSummary Lane::summary(const domain::CustomerRecord& customer) const {
     v1::CustomerSummary s;
     s.set_customer_id(customer.customer_id);
     s.set_loyalty_card(customer.loyalty_card);
@@ -779,7 +779,7 @@ v1::CustomerSummary Lane::summary(const CustomerRecord& customer) const {
     return s;
 }
 
-void Lane::attach_customer(const CustomerRecord& customer) {
+void Lane::attach_customer(const domain::CustomerRecord& customer) {
     Basket& basket = *basket_;
     store_.set_basket_customer(customer.loyalty_card, customer.customer_id);
     basket.customer = customer;
@@ -794,7 +794,7 @@ void Lane::identify_card(const v1::IdentifyCard& request, v1::PosResponse& respo
     if (const std::error_code ec = decoder_.decode_keyed(request.card_text(), card)) {
         refuse(v1::POS_ERROR_CODE_CARD_REFUSED, ec.message(), "card_text");
     }
-    CustomerRecord customer = customer_for(card);
+    domain::CustomerRecord customer = customer_for(card);
     if (customer.blocked)
         refuse(v1::POS_ERROR_CODE_CARD_REFUSED, std::error_code(card::error::card_blocked).message(), "card_text");
     if (basket_) {
@@ -815,7 +815,7 @@ std::optional<v1::PosEvent> Lane::card_read(std::string_view raw, bool partial, 
     card::CardRead card;
     std::error_code ec = partial ? std::error_code(card::error::truncated) : decoder_.decode(raw, card);
     if (!ec && !debouncer_.accept(card.number, at)) return std::nullopt;  // the same card again: counted once
-    std::optional<CustomerRecord> customer;
+    std::optional<domain::CustomerRecord> customer;
     std::string failure;
     if (!ec) {
         try {
@@ -863,12 +863,12 @@ void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& r
     require_text(contact.family_name(), "contact.family_name", 60, false);
     v1::ContactDetails clean = contact;
     if (!contact.email().empty()) {
-        const auto email = normalize_email(contact.email());
+        const auto email = domain::normalize_email(contact.email());
         if (!email) refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "contact.email is not an e-mail address", "contact.email");
         clean.set_email(*email);
     }
     if (!contact.phone().empty()) {
-        const auto phone = normalize_phone(contact.phone());
+        const auto phone = domain::normalize_phone(contact.phone());
         if (!phone) {
             refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "contact.phone must be international: + and 8 to 15 digits",
                    "contact.phone");
@@ -903,15 +903,15 @@ void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& r
         refuse(v1::POS_ERROR_CODE_MISSING_FIELD, "the shopper must accept the programme terms (consent PROGRAM_TERMS)",
                "consents");
     }
-    enrollment->set_customer_id(make_terminal_id(config_.terminal_id, store_.id_tag(), IdKind::customer,
-                                                 store_.next_number("customer_number")));
+    enrollment->set_customer_id(domain::make_terminal_id(config_.terminal_id, store_.id_tag(), domain::IdKind::customer,
+                                                         store_.next_number("customer_number")));
     enrollment->set_loyalty_card(card.number);
     *enrollment->mutable_contact() = clean;
     store_.record_enrollment(event);
     recorded();
 
     // The enrollment is recorded: from here on the answer is success, whatever else happens.
-    CustomerRecord customer;
+    domain::CustomerRecord customer;
     customer.customer_id = enrollment->customer_id();
     customer.loyalty_card = card.number;
     customer.given_name = clean.given_name();
@@ -928,7 +928,7 @@ void Lane::enroll_customer(const v1::EnrollCustomer& request, v1::PosResponse& r
 }
 
 void Lane::lookup_customer(const v1::LookupCustomer& request, v1::PosResponse& response) {
-    std::vector<CustomerRecord> found;
+    std::vector<domain::CustomerRecord> found;
     switch (request.key_case()) {
         case v1::LookupCustomer::kLoyaltyCard: {
             card::CardRead card;
@@ -939,13 +939,13 @@ void Lane::lookup_customer(const v1::LookupCustomer& request, v1::PosResponse& r
             break;
         }
         case v1::LookupCustomer::kPhone:
-            if (!normalize_phone(request.phone())) {
+            if (!domain::normalize_phone(request.phone())) {
                 refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "phone must be international: + and 8 to 15 digits", "phone");
             }
             found = directory_.find_by_phone(request.phone());
             break;
         case v1::LookupCustomer::kEmail:
-            if (!normalize_email(request.email()))
+            if (!domain::normalize_email(request.email()))
                 refuse(v1::POS_ERROR_CODE_INVALID_FIELD, "email is not an e-mail address", "email");
             found = directory_.find_by_email(request.email());
             break;
@@ -961,7 +961,7 @@ void Lane::import_offers(const v1::ImportOffers& request, v1::PosResponse& respo
     const v1::CatalogDelta& delta = request.delta();
     std::vector<std::string> ids;
     for (int i = 0; i < delta.offers_size(); ++i) {
-        const std::string problem = offers::validate_offer(delta.offers(i), config_.currency);
+        const std::string problem = domain::offers::validate_offer(delta.offers(i), config_.currency);
         if (!problem.empty())
             refuse(v1::POS_ERROR_CODE_INVALID_FIELD, problem, "delta.offers[" + std::to_string(i) + "]");
         if (std::find(ids.begin(), ids.end(), delta.offers(i).offer_id()) != ids.end()) {
@@ -971,7 +971,7 @@ void Lane::import_offers(const v1::ImportOffers& request, v1::PosResponse& respo
         ids.push_back(delta.offers(i).offer_id());
     }
     if (delta.has_points_rules()) {
-        const std::string problem = offers::validate_points_rules(delta.points_rules());
+        const std::string problem = domain::offers::validate_points_rules(delta.points_rules());
         if (!problem.empty()) refuse(v1::POS_ERROR_CODE_INVALID_FIELD, problem, "delta.points_rules");
     }
     const std::vector<v1::Offer> offers(delta.offers().begin(), delta.offers().end());
@@ -995,7 +995,7 @@ v1::EventHeader Lane::header(const std::string& cashier_id) const {
     h.set_store_id(config_.store_id);
     h.set_cashier_id(cashier_id);
     *h.mutable_terminal_time() = timestamp(now_());
-    h.set_software_version(std::string{k_version});
+    h.set_software_version(std::string{domain::k_version});
     return h;
 }
 
@@ -1027,7 +1027,7 @@ v1::TerminalStatus Lane::status() {
     v1::TerminalStatus s;
     s.mutable_terminal()->set_store_id(config_.store_id);
     s.mutable_terminal()->set_terminal_id(config_.terminal_id);
-    s.set_software_version(std::string{k_version});
+    s.set_software_version(std::string{domain::k_version});
     s.set_reader(reader_state_);
     s.set_basket_open(basket_.has_value());
     s.set_basket_lines(basket_ ? static_cast<std::uint32_t>(basket_->lines.size()) : 0);

@@ -4,7 +4,7 @@
 // keyed, or looked up), add / change / remove lines, totals, redeem points, complete, void,
 // return against an earlier sale, enroll a customer, status. Every basket change is written to
 // the local store before the response, so an open basket survives a crash; a completed sale is
-// durable (record_purchase) before the POS hears it is done. Prices come from the OfferEngine on
+// durable (record_purchase) before the POS hears it is done. Prices come from the domain::OfferEngine on
 // every change.
 //
 // Errors are answers, not exceptions: a bad request gets a PosError naming the problem and the
@@ -21,12 +21,12 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/offers/customer_record.hpp"
+#include "domain/offers/offer_engine.hpp"
 #include "loyalty/v1/pos_api.pb.h"
 #include "terminal/card/card_decoder.hpp"
 #include "terminal/card/debouncer.hpp"
 #include "terminal/config/terminal_config.hpp"
-#include "terminal/lane/customer_record.hpp"
-#include "terminal/lane/offer_engine.hpp"
 #include "terminal/store/customer_directory.hpp"
 #include "terminal/store/local_store.hpp"
 
@@ -40,7 +40,8 @@ public:
     static constexpr std::size_t k_max_lines = 500;
 
     // Recovers the open basket from `store`, if there is one.
-    Lane(const TerminalConfig& config, LocalStore& store, const OfferEngine& offers, WallClock now = Clock::now);
+    Lane(const TerminalConfig& config, LocalStore& store, const domain::OfferEngine& offers,
+         WallClock now = Clock::now);
 
     // Where pushed events go (card identified / refused, reader and link state).
     void set_publisher(Publisher publish) { publish_ = std::move(publish); }
@@ -75,7 +76,7 @@ private:
         Clock::time_point opened_at;
         std::vector<v1::SaleLine> lines;
         std::uint32_t next_line_no = 1;
-        std::optional<CustomerRecord> customer;
+        std::optional<domain::CustomerRecord> customer;
         std::int64_t points_to_redeem = 0;
         std::vector<std::string> coupon_codes;
     };
@@ -101,10 +102,10 @@ private:
     template <typename Change, typename Persist>
     v1::BasketView commit_change(Change&& change, Persist&& persist);
     // The customer behind a decoded chain card: cached, or an anonymous member.
-    CustomerRecord customer_for(const card::CardRead& card);
-    void attach_customer(const CustomerRecord& customer);
-    v1::CustomerSummary summary(const CustomerRecord& customer) const;
-    v1::BasketView view(PricedBasket* priced_out = nullptr) const;
+    domain::CustomerRecord customer_for(const card::CardRead& card);
+    void attach_customer(const domain::CustomerRecord& customer);
+    v1::CustomerSummary summary(const domain::CustomerRecord& customer) const;
+    v1::BasketView view(domain::PricedBasket* priced_out = nullptr) const;
     v1::EventHeader header(const std::string& cashier_id) const;
     void publish(const v1::PosEvent& event) const;
     void recover();
@@ -112,7 +113,7 @@ private:
     const TerminalConfig& config_;
     LocalStore& store_;
     CustomerDirectory directory_;
-    const OfferEngine& offers_;
+    const domain::OfferEngine& offers_;
     card::CardDecoder decoder_;
     card::Debouncer debouncer_;
     WallClock now_;
@@ -123,7 +124,7 @@ private:
     // A card identified before the basket was begun joins the next basket begun within
     // k_pending_card_window; after that it belonged to some earlier shopper.
     static constexpr std::chrono::seconds k_pending_card_window{120};
-    std::optional<CustomerRecord> pending_customer_;
+    std::optional<domain::CustomerRecord> pending_customer_;
     Clock::time_point pending_since_{};
     v1::ReaderState reader_state_ = v1::READER_STATE_UNSPECIFIED;
     v1::LinkState link_state_ = v1::LINK_STATE_OFFLINE;

@@ -4,7 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <set>
 
-#include "common/contact/contact.hpp"
+#include "domain/contact.hpp"
 #include "terminal/store/local_store.hpp"
 
 namespace loyalty::terminal {
@@ -32,7 +32,7 @@ void upsert_customer(sqlite::Database& db, const v1::Customer& c, const std::str
     consents.SerializeToString(&consents_blob);
     const auto& contact = c.contact();
     std::string name = c.display_name();
-    if (name.empty()) name = display_name(contact.given_name(), contact.family_name());
+    if (name.empty()) name = domain::display_name(contact.given_name(), contact.family_name());
     std::uint32_t month = c.birthday_month();
     std::uint32_t day = c.birthday_day();
     if (month == 0 && contact.has_birthday()) {
@@ -47,12 +47,12 @@ void upsert_customer(sqlite::Database& db, const v1::Customer& c, const std::str
     }
     std::string phone_key = c.phone_key();
     if (phone_key.empty())
-        if (const auto phone = normalize_phone(contact.phone()))
-            phone_key = contact_lookup_key(contact_key, ContactKind::phone, *phone);
+        if (const auto phone = domain::normalize_phone(contact.phone()))
+            phone_key = domain::contact_lookup_key(contact_key, domain::ContactKind::phone, *phone);
     std::string email_key = c.email_key();
     if (email_key.empty())
-        if (const auto email = normalize_email(contact.email()))
-            email_key = contact_lookup_key(contact_key, ContactKind::email, *email);
+        if (const auto email = domain::normalize_email(contact.email()))
+            email_key = domain::contact_lookup_key(contact_key, domain::ContactKind::email, *email);
     auto& upsert = db.cached(
         "INSERT INTO customers (customer_id, given_name, family_name, email, phone, display_name, birthday, tier, "
         "segment, points_balance, balance_version, consents, member_since, origin, updated_at, phone_key, email_key) "

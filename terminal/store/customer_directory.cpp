@@ -48,14 +48,14 @@ std::int64_t CustomerDirectory::pending_redemptions(const std::string& customer_
     return pending;
 }
 
-std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, std::string_view key,
-                                                    std::string_view hashed) {
+std::vector<domain::CustomerRecord> CustomerDirectory::find(std::string_view where_sql, std::string_view key,
+                                                            std::string_view hashed) {
     auto& select = store_.database().cached(std::string{k_select} + std::string{where_sql});
     select.bind(1, key);
     if (where_sql.find("?2") != std::string_view::npos) select.bind_blob(2, hashed);
-    std::vector<CustomerRecord> found;
+    std::vector<domain::CustomerRecord> found;
     while (select.step()) {
-        CustomerRecord& c = found.emplace_back();
+        domain::CustomerRecord& c = found.emplace_back();
         c.customer_id = select.column_text(0);
         c.loyalty_card = select.column_text(1);
         c.given_name = select.column_text(2);
@@ -69,7 +69,7 @@ std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, 
         c.profiling_consent = profiling_granted(select.column_blob(10));
     }
     select.reset();
-    for (CustomerRecord& c : found) {
+    for (domain::CustomerRecord& c : found) {
         c.points_pending = pending_redemptions(c.customer_id);
         // An assignment past its expiry (a campaign's end) no longer counts.
         auto& assigned = store_.database().cached(
@@ -88,24 +88,24 @@ std::vector<CustomerRecord> CustomerDirectory::find(std::string_view where_sql, 
     return found;
 }
 
-std::optional<CustomerRecord> CustomerDirectory::find_by_card(std::string_view loyalty_card) {
+std::optional<domain::CustomerRecord> CustomerDirectory::find_by_card(std::string_view loyalty_card) {
     auto found = find("WHERE cc.loyalty_card = ?", loyalty_card);
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
 }
 
-std::vector<CustomerRecord> CustomerDirectory::find_by_phone(std::string_view phone) {
-    const auto normalized = normalize_phone(phone);
+std::vector<domain::CustomerRecord> CustomerDirectory::find_by_phone(std::string_view phone) {
+    const auto normalized = domain::normalize_phone(phone);
     if (!normalized) return {};
     return find("WHERE c.phone = ?1 OR c.phone_key = ?2 ORDER BY c.customer_id, cc.loyalty_card", *normalized,
-                contact_lookup_key(store_.contact_key(), ContactKind::phone, *normalized));
+                domain::contact_lookup_key(store_.contact_key(), domain::ContactKind::phone, *normalized));
 }
 
-std::vector<CustomerRecord> CustomerDirectory::find_by_email(std::string_view email) {
-    const auto normalized = normalize_email(email);
+std::vector<domain::CustomerRecord> CustomerDirectory::find_by_email(std::string_view email) {
+    const auto normalized = domain::normalize_email(email);
     if (!normalized) return {};
     return find("WHERE c.email = ?1 OR c.email_key = ?2 ORDER BY c.customer_id, cc.loyalty_card", *normalized,
-                contact_lookup_key(store_.contact_key(), ContactKind::email, *normalized));
+                domain::contact_lookup_key(store_.contact_key(), domain::ContactKind::email, *normalized));
 }
 
 }  // namespace loyalty::terminal

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/contact/contact.hpp"
-#include "terminal/lane/customer_record.hpp"
+#include "domain/contact.hpp"
+#include "domain/offers/customer_record.hpp"
 #include "terminal/store/local_store.hpp"
 
 namespace loyalty::terminal {
@@ -23,14 +23,15 @@ public:
 
     // The customer holding this card (blocked cards included, flagged), or nullopt when the card is
     // not in the cache.
-    std::optional<CustomerRecord> find_by_card(std::string_view loyalty_card);
+    std::optional<domain::CustomerRecord> find_by_card(std::string_view loyalty_card);
     // Exact matches: the phone in E.164 ("+4930123456"), the e-mail case-insensitively; customers
-    // enrolled elsewhere by the keyed hash of the normalised value (common/contact/contact.hpp).
-    std::vector<CustomerRecord> find_by_phone(std::string_view phone);
-    std::vector<CustomerRecord> find_by_email(std::string_view email);
+    // enrolled elsewhere by the keyed hash of the normalised value (domain/contact.hpp).
+    std::vector<domain::CustomerRecord> find_by_phone(std::string_view phone);
+    std::vector<domain::CustomerRecord> find_by_email(std::string_view email);
 
 private:
-    std::vector<CustomerRecord> find(std::string_view where_sql, std::string_view key, std::string_view hashed = {});
+    std::vector<domain::CustomerRecord> find(std::string_view where_sql, std::string_view key,
+                                             std::string_view hashed = {});
     std::int64_t pending_redemptions(const std::string& customer_id);
 
     LocalStore& store_;

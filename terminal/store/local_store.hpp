@@ -173,7 +173,7 @@ public:
     // ---- catalog ---------------------------------------------------------------------------------
 
     std::uint64_t catalog_version();
-    // Head office's key for the lookup hashes of phone and e-mail (common/contact/contact.hpp);
+    // Head office's key for the lookup hashes of phone and e-mail (domain/contact.hpp);
     // empty until the first full resync brought one.
     std::string contact_key();
     // Random, made with the database; head office numbers this terminal's sequences per database.

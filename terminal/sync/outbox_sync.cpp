@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "terminal/offers/offer_validation.hpp"
+#include "domain/offers/offer_validation.hpp"
 
 namespace loyalty::terminal {
 
@@ -22,7 +22,7 @@ std::vector<v1::Event> OutboxSync::events_after(std::uint64_t after, std::size_t
 
 void OutboxSync::apply_catalog(const std::vector<v1::CatalogDelta>& parts) {
     const auto refused = store_.apply_catalog(
-        parts, [this](const v1::Offer& offer) { return offers::validate_offer(offer, currency_); });
+        parts, [this](const v1::Offer& offer) { return domain::offers::validate_offer(offer, currency_); });
     for (const auto& why : refused)
         spdlog::error("catalog: {} (left out)", why);
 }

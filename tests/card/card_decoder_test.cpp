@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "terminal/card/check_digits.hpp"
+#include "domain/check_digits.hpp"
 #include "terminal/card/debouncer.hpp"
 #include "terminal/card/track_parser.hpp"
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 using namespace loyalty::terminal::card;
 
@@ -167,16 +168,16 @@ TEST_CASE("garbled reads are 'swipe again', good reads of other cards say why th
 }
 
 TEST_CASE("check digits against published examples") {
-    CHECK(luhn_valid("79927398713"));  // the classic Luhn example
-    CHECK_FALSE(luhn_valid("79927398710"));
-    CHECK(luhn_valid("4111111111111111"));
-    CHECK_FALSE(luhn_valid("4111111111111112"));
-    CHECK(luhn_check_digit("7992739871") == 3);
-    CHECK(gs1_mod10_valid("4006381333931"));  // EAN-13 from GS1's own check-digit example
-    CHECK_FALSE(gs1_mod10_valid("4006381333932"));
-    CHECK(gs1_check_digit("629104150021") == 3);  // GS1 calculator example: 6291041500213
-    CHECK_FALSE(luhn_valid("12a4"));
-    CHECK_FALSE(gs1_mod10_valid(""));
+    CHECK(domain::card::luhn_valid("79927398713"));  // the classic Luhn example
+    CHECK_FALSE(domain::card::luhn_valid("79927398710"));
+    CHECK(domain::card::luhn_valid("4111111111111111"));
+    CHECK_FALSE(domain::card::luhn_valid("4111111111111112"));
+    CHECK(domain::card::luhn_check_digit("7992739871") == 3);
+    CHECK(domain::card::gs1_mod10_valid("4006381333931"));  // EAN-13 from GS1's own check-digit example
+    CHECK_FALSE(domain::card::gs1_mod10_valid("4006381333932"));
+    CHECK(domain::card::gs1_check_digit("629104150021") == 3);  // GS1 calculator example: 6291041500213
+    CHECK_FALSE(domain::card::luhn_valid("12a4"));
+    CHECK_FALSE(domain::card::gs1_mod10_valid(""));
     CHECK(track2_lrc(";6036000000123450?") == '6');
     CHECK(track1_lrc("%B6036000000000013^DOE/JANE^4912101?") == '&');
 }

@@ -5,6 +5,7 @@
 
 #include "tests/support/temp_dir.hpp"
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 using loyalty::test::TempDir;
 
@@ -28,7 +29,7 @@ flow_control = "none"
 std::string errors_of(const std::string& text) {
     TempDir dir;
     loyalty::test::write_file(dir / "p.toml", text);
-    ConfigErrors errors;
+    domain::ConfigErrors errors;
     const auto profile = load_reader_profile(dir / "p.toml", errors);
     CHECK_FALSE(profile.has_value());
     std::string all;
@@ -48,7 +49,7 @@ std::string with(std::string text, const std::string& from, const std::string& t
 
 TEST_CASE("the shipped reader profiles load") {
     const auto dir = loyalty::test::source_dir() / "firmware-config/reader-profiles";
-    ConfigErrors errors;
+    domain::ConfigErrors errors;
     auto serial = load_reader_profile(dir / "usb-serial-magstripe.toml", errors);
     auto wedge = load_reader_profile(dir / "wedge-magstripe.toml", errors);
     auto scanner = load_reader_profile(dir / "wedge-barcode-scanner.toml", errors);

@@ -7,6 +7,7 @@
 
 #include "tests/support/temp_dir.hpp"
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 using loyalty::test::TempDir;
 
@@ -150,7 +151,9 @@ TEST_CASE("each broken configuration is refused with file, line, key and the rea
         {"float for an integer", "retention_days = 30", "retention_days = 1.5", "retention_days",
          "storage.retention_days: must be an integer, got a floating-point number"},
         {"currency", "currency = \"EUR\"", "currency = \"euro\"", "currency",
-         "terminal.currency: must be an ISO 4217 code of three capital letters"},
+         "terminal.currency: must be an ISO 4217 currency code in use"},
+        {"currency not in use", "currency = \"EUR\"", "currency = \"EUX\"", "currency",
+         "terminal.currency: must be an ISO 4217 currency code in use, e.g. \"EUR\" or \"GBP\", got \"EUX\""},
         {"time zone", "time_zone = \"Europe/Berlin\"", "time_zone = \"Europe/Atlantis\"", "time_zone",
          "terminal.time_zone: unknown time zone \"Europe/Atlantis\""},
         {"store id", "store_id = \"S0042\"", "store_id = \"S 42\"", "store_id",
@@ -210,7 +213,7 @@ TEST_CASE("each broken configuration is refused with file, line, key and the rea
         REQUIRE_FALSE(result.errors.empty());
         const int line = line_of(text, c.at_line);
         bool found = false;
-        for (const ConfigError& error : result.errors) {
+        for (const domain::ConfigError& error : result.errors) {
             found = found || (error.to_string().find(c.expected) != std::string::npos && error.line == line &&
                               error.file == source.string());
         }

@@ -6,9 +6,10 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "domain/check_digits.hpp"
 #include "terminal/card/card_decoder.hpp"
-#include "terminal/card/check_digits.hpp"
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 
 namespace {

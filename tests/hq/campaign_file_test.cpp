@@ -10,8 +10,12 @@
 using namespace loyalty;
 using google::protobuf::util::TimeUtil;
 
+namespace {
+const domain::Currency k_eur{"EUR", 2};
+}  // namespace
+
 TEST_CASE("the shipped campaign examples load with what they say") {
-    auto bakery = hq::load_campaign_file(test::source_dir() / "firmware-config/examples/campaign-bakery.toml", "EUR");
+    auto bakery = hq::load_campaign_file(test::source_dir() / "firmware-config/examples/campaign-bakery.toml", k_eur);
     for (const auto& e : bakery.errors)
         FAIL(e.to_string());
     REQUIRE(bakery.file);
@@ -22,6 +26,7 @@ TEST_CASE("the shipped campaign examples load with what they say") {
     CHECK(c.control_basis_points() == 2000);
     CHECK(c.per_customer() == 2);
     CHECK(c.budget().minor_units() == 50'000);
+    CHECK(c.budget().currency() == "EUR");
     CHECK(c.audience().segments_size() == 7);
     CHECK(c.audience().lapsed_days() == 7);
     REQUIRE(c.audience().bought_size() == 1);
@@ -39,7 +44,7 @@ TEST_CASE("the shipped campaign examples load with what they say") {
     CHECK(o.validity().ends().month() == 12);
 
     auto birthday =
-        hq::load_campaign_file(test::source_dir() / "firmware-config/examples/campaign-birthday.toml", "EUR");
+        hq::load_campaign_file(test::source_dir() / "firmware-config/examples/campaign-birthday.toml", k_eur);
     for (const auto& e : birthday.errors)
         FAIL(e.to_string());
     REQUIRE(birthday.file);
@@ -67,7 +72,7 @@ stores = [""]
 [[audience.bought]]
 within_days = 30
 )");
-    const auto result = hq::load_campaign_file(dir / "c.toml", "EUR");
+    const auto result = hq::load_campaign_file(dir / "c.toml", k_eur);
     CHECK_FALSE(result.file);
     std::string all;
     for (const auto& e : result.errors)
@@ -95,7 +100,7 @@ name = "open"
 targeting = { audience = "AUDIENCE_EVERYONE" }
 percent_off = { items = { departments = ["bakery"] }, basis_points = 20000 }
 )");
-    const auto d = hq::load_campaign_file(dir / "d.toml", "EUR");
+    const auto d = hq::load_campaign_file(dir / "d.toml", k_eur);
     std::string d_all;
     for (const auto& e : d.errors)
         d_all += e.to_string() + "\n";
@@ -105,7 +110,19 @@ percent_off = { items = { departments = ["bakery"] }, basis_points = 20000 }
     test::write_file(dir / "e.toml",
                      "id = \"E\"\nname = \"E\"\nstarts = 2026-05-01\nends = 2026-06-01\n"
                      "control_percent = 10\noffer = 42\n");
-    const auto e = hq::load_campaign_file(dir / "e.toml", "EUR");
+    const auto e = hq::load_campaign_file(dir / "e.toml", k_eur);
     REQUIRE(e.errors.size() == 1);
     CHECK_THAT(e.errors[0].to_string(), Catch::Contains("offer: must be an offer id (a string) or an [offer] table"));
+}
+
+TEST_CASE("a campaign's budget is read in the chain's currency, with its decimal places") {
+    const auto file = test::source_dir() / "firmware-config/examples/campaign-bakery.toml";  // budget = 500.00
+    const auto yen = hq::load_campaign_file(file, domain::Currency{"JPY", 0});
+    REQUIRE(yen.file);
+    CHECK(yen.file->campaign.budget().minor_units() == 500);
+    CHECK(yen.file->campaign.budget().currency() == "JPY");
+    const auto dinar = hq::load_campaign_file(file, domain::Currency{"KWD", 3});
+    REQUIRE(dinar.file);
+    CHECK(dinar.file->campaign.budget().minor_units() == 500'000);
+    CHECK(dinar.file->campaign.budget().currency() == "KWD");
 }

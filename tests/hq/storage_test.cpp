@@ -7,8 +7,8 @@
 #include <future>
 #include <google/protobuf/util/time_util.h>
 
-#include "common/contact/contact.hpp"
 #include "common/sqlite/database.hpp"
+#include "domain/contact.hpp"
 #include "hq/ingest/catalog_reader.hpp"
 #include "terminal/store/local_store.hpp"
 #include "tests/store/sample_sale.hpp"
@@ -531,8 +531,8 @@ TEST_CASE("tills get a customer's display name, birthday and keyed hashes, never
     CHECK(c.display_name() == "Jane D.");
     CHECK(c.birthday_month() == 7);
     CHECK(c.birthday_day() == 14);
-    CHECK(c.phone_key() == contact_lookup_key(key, ContactKind::phone, "+4930123456"));
-    CHECK(c.email_key() == contact_lookup_key(key, ContactKind::email, "jane.doe@example.com"));
+    CHECK(c.phone_key() == domain::contact_lookup_key(key, domain::ContactKind::phone, "+4930123456"));
+    CHECK(c.email_key() == domain::contact_lookup_key(key, domain::ContactKind::email, "jane.doe@example.com"));
     const std::string wire = delta[0].SerializeAsString();
     for (const char* clear : {"Doe@", "doe@", "4930123456", "Doe", "1990"})
         CHECK(wire.find(clear) == std::string::npos);
@@ -548,7 +548,8 @@ TEST_CASE("tills get a customer's display name, birthday and keyed hashes, never
     CHECK(new_key != key);
     CHECK(after[0].contact_key().since_version() == rotated);
     REQUIRE(after[0].customers_size() == 1);
-    CHECK(after[0].customers(0).phone_key() == contact_lookup_key(new_key, ContactKind::phone, "+4930123456"));
+    CHECK(after[0].customers(0).phone_key() ==
+          domain::contact_lookup_key(new_key, domain::ContactKind::phone, "+4930123456"));
     // A delta that does not span the rotation carries no key.
     CHECK(s->catalog_since(rotated, 1 << 20).empty());
 }

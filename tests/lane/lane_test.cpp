@@ -29,7 +29,7 @@ TerminalConfig test_config() {
 struct LaneFixture {
     TempDir dir;
     TerminalConfig config = test_config();
-    NoOffers offers;
+    domain::NoOffers offers;
     std::unique_ptr<LocalStore> store;
     std::unique_ptr<Lane> lane;
     std::vector<v1::PosEvent> events;
@@ -419,11 +419,11 @@ TEST_CASE_METHOD(LaneFixture, "a full disk refuses the sale with a clear error a
 namespace {
 
 // A basket-level discount of `amount` on any non-empty basket, touching no line.
-class BasketDiscount final : public OfferEngine {
+class BasketDiscount final : public domain::OfferEngine {
 public:
     explicit BasketDiscount(std::int64_t amount) : amount_(amount) {}
-    PricedBasket price(const BasketSnapshot& basket) const override {
-        PricedBasket priced;
+    domain::PricedBasket price(const domain::BasketSnapshot& basket) const override {
+        domain::PricedBasket priced;
         if (basket.lines.size() > 4) throw std::runtime_error("engine failure");
         if (basket.lines.empty()) return priced;
         auto& d = priced.discounts.emplace_back();
@@ -433,7 +433,7 @@ public:
         d.mutable_amount()->set_currency(basket.currency);
         return priced;
     }
-    std::vector<v1::OfferSummary> offers_for(const CustomerRecord&) const override { return {}; }
+    std::vector<v1::OfferSummary> offers_for(const domain::CustomerRecord&) const override { return {}; }
     bool redeems_points() const override { return false; }
     bool knows_coupon(const std::string&) const override { return false; }
 

@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "terminal/offers/offer_validation.hpp"
-#include "terminal/offers/pricing.hpp"
+#include "domain/offers/offer_validation.hpp"
+#include "domain/offers/pricing.hpp"
 
 using namespace loyalty;
-using namespace loyalty::terminal;
+using namespace loyalty::domain;
 
 namespace {
 
@@ -124,7 +124,7 @@ TEST_CASE("best deal equals an exhaustive search over unit assignments, up to 8 
                     o.mutable_multi_buy()->set_units(2 + static_cast<std::uint32_t>(random() % 2));
                     o.mutable_multi_buy()->set_pay_for_units(1);
             }
-            REQUIRE(terminal::offers::validate_offer(o, "EUR").empty());
+            REQUIRE(domain::offers::validate_offer(o, "EUR").empty());
             offers.push_back(std::move(o));
         }
         std::vector<const v1::Offer*> candidates;
@@ -134,10 +134,10 @@ TEST_CASE("best deal equals an exhaustive search over unit assignments, up to 8 
         const std::string currency = "EUR";
         const std::string store = "S0042";
         const std::vector<std::string> codes;
-        const BasketSnapshot basket{sale_id, lines, currency, nullptr, store, 0, codes};
-        terminal::offers::PricingContext context;
+        const domain::BasketSnapshot basket{sale_id, lines, currency, nullptr, store, 0, codes};
+        domain::offers::PricingContext context;
         context.currency = currency;
-        const PricedBasket priced = terminal::offers::price_basket(basket, candidates, context);
+        const domain::PricedBasket priced = domain::offers::price_basket(basket, candidates, context);
         std::int64_t engine = 0;
         for (const auto& d : priced.discounts)
             engine += d.amount().minor_units();

@@ -5,11 +5,12 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "domain/offers/catalog_offer_engine.hpp"
 #include "terminal/lane/lane.hpp"
-#include "terminal/offers/catalog_offer_engine.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace loyalty;
+using namespace loyalty::domain;
 using namespace loyalty::terminal;
 
 namespace {
@@ -41,7 +42,7 @@ std::vector<v1::SaleLine> bread() {
 
 TEST_CASE("validity is read in the store's own time zone") {
     Clock::time_point now = utc("2026-11-22T21:59:00Z");  // 22:59 in Berlin (UTC+1 in November)
-    offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin", [&] { return now; });
+    domain::offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin", [&] { return now; });
     engine.load(
         {offer(
             R"({"offerId":"TODAY","receiptText":"today only","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},
@@ -50,13 +51,13 @@ TEST_CASE("validity is read in the store's own time zone") {
     const auto lines = bread();
     const std::string sale_id = "S", currency = "EUR", store = "S0042";
     const std::vector<std::string> codes;
-    const BasketSnapshot basket{sale_id, lines, currency, nullptr, store, 0, codes};
+    const domain::BasketSnapshot basket{sale_id, lines, currency, nullptr, store, 0, codes};
     CHECK(engine.price(basket).discounts.size() == 1);
     now = utc("2026-11-22T22:00:00Z");  // 23:00 in Berlin: the offer has ended, though it is 22:00 UTC
     CHECK(engine.price(basket).discounts.empty());
     // The same offer in Tokyo (UTC+9): 13:30 UTC is 22:30 there, live; 14:30 UTC is 23:30, ended.
     now = utc("2026-11-22T13:30:00Z");
-    offers::CatalogOfferEngine tokyo("S0900", "EUR", 2, "Asia/Tokyo", [&] { return now; });
+    domain::offers::CatalogOfferEngine tokyo("S0900", "EUR", 2, "Asia/Tokyo", [&] { return now; });
     tokyo.load(
         {offer(
             R"({"offerId":"TODAY","receiptText":"today only","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},
@@ -82,8 +83,8 @@ TEST_CASE("points redeemed and earned, and a per-customer limit given back by a 
         "INSERT INTO customers (customer_id, given_name, family_name, tier, points_balance, origin, updated_at) "
         "VALUES ('C1', 'Ann', 'Lee', 1, 1000, 'head_office', 0);"
         "INSERT INTO customer_cards (loyalty_card, customer_id) VALUES ('6036000000000013', 'C1');");
-    offers::CatalogOfferEngine engine(config.store_id, config.currency, 2, config.time_zone,
-                                      [] { return utc("2026-11-22T14:00:00Z"); });
+    domain::offers::CatalogOfferEngine engine(config.store_id, config.currency, 2, config.time_zone,
+                                              [] { return utc("2026-11-22T14:00:00Z"); });
     v1::PointsRules rules;
     rules.set_points_per_currency_unit(1);
     rules.set_point_value_minor_units(1);
@@ -154,7 +155,7 @@ TEST_CASE("a single-use coupon code is spent by the sale that used it") {
     config.card_ranges = {{"reward card", "6036", 16, CheckDigit::luhn}};
     LocalStore store(
         LocalStoreOptions{.data_dir = dir / "data", .terminal_id = config.terminal_id, .store_id = config.store_id});
-    offers::CatalogOfferEngine engine(config.store_id, config.currency, 2, config.time_zone);
+    domain::offers::CatalogOfferEngine engine(config.store_id, config.currency, 2, config.time_zone);
     engine.load(
         {offer(
             R"({"offerId":"SAVE1","receiptText":"1.00 coupon","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},
@@ -185,7 +186,7 @@ TEST_CASE("a single-use coupon code is spent by the sale that used it") {
 }
 
 TEST_CASE("a coupon code belongs to the offer with the longest id it names, whatever the basket holds") {
-    offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin");
+    domain::offers::CatalogOfferEngine engine("S0042", "EUR", 2, "Europe/Berlin");
     engine.load(
         {offer(
              R"({"offerId":"SAVE","receiptText":"1.00 off","amountOff":{"items":{"wholeBasket":true},"amount":{"minorUnits":"100"}},

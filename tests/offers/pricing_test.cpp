@@ -5,7 +5,7 @@
 //   line 2  bread     gtin B   bakery   1 x 3.49 = 3.49
 //   line 3  bananas   gtin BN  produce  1.255 kg x 1.99/kg = 2.50 (weighed: one unit)
 //   subtotal 9.56
-#include "terminal/offers/pricing.hpp"
+#include "domain/offers/pricing.hpp"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -13,11 +13,11 @@
 #include <map>
 #include <random>
 
-#include "terminal/offers/offer_validation.hpp"
+#include "domain/offers/offer_validation.hpp"
 
 using namespace loyalty;
-using namespace loyalty::terminal;
-using namespace loyalty::terminal::offers;
+using namespace loyalty::domain;
+using namespace loyalty::domain::offers;
 
 namespace {
 
@@ -71,7 +71,7 @@ struct Shopper {
 };
 
 struct Result {
-    PricedBasket priced;
+    domain::PricedBasket priced;
     std::map<std::string, std::int64_t> discounts;  // offer id -> amount
     std::int64_t payable = 0;
 };
@@ -86,7 +86,7 @@ Result run(const std::vector<std::string>& offer_json, const Shopper& shopper,
     std::vector<const v1::Offer*> candidates;
     for (const auto& o : offers)
         candidates.push_back(&o);
-    CustomerRecord customer;
+    domain::CustomerRecord customer;
     customer.loyalty_card = "6036000000000013";
     if (shopper.kind == Shopper::known) {
         customer.customer_id = "C1";
@@ -100,7 +100,7 @@ Result run(const std::vector<std::string>& offer_json, const Shopper& shopper,
     const std::string currency = "EUR";
     const std::string store = "S0042";
     const std::string sale_id = "S0042-T03-000001";
-    const BasketSnapshot snapshot{
+    const domain::BasketSnapshot snapshot{
         sale_id, lines, currency, shopper.kind == Shopper::none ? nullptr : &customer, store, points_to_redeem, codes};
     PricingContext context;
     context.store_id = store;

@@ -38,7 +38,7 @@ TEST_CASE("reads reach the lane, an absent, failing, returning reader is reopene
     config.reader.kind = ReaderKind::fifo;
     config.reader.device = "fake";
     LocalStore store(LocalStoreOptions{.data_dir = dir / "data"});
-    NoOffers offers;
+    domain::NoOffers offers;
     Lane lane(config, store, offers);
     std::vector<v1::PosEvent> events;
     lane.set_publisher([&](const v1::PosEvent& e) { events.push_back(e); });
@@ -95,7 +95,7 @@ TEST_CASE("a reader that is there but unusable stops the start-up with the reaso
     config.terminal_id = "S0042-T03";
     config.reader.device = "/dev/ttyS99";
     LocalStore store(LocalStoreOptions{.data_dir = dir / "data"});
-    NoOffers offers;
+    domain::NoOffers offers;
     Lane lane(config, store, offers);
     boost::asio::io_context io;
     ReaderService service(io, config, lane, []() -> std::unique_ptr<CardReader> {

@@ -14,6 +14,7 @@
 #include "tests/store/sample_sale.hpp"
 #include "tests/support/temp_dir.hpp"
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 using loyalty::test::TempDir;
 

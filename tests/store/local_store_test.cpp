@@ -6,13 +6,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/contact/contact.hpp"
 #include "common/sqlite/migrations.hpp"
+#include "domain/contact.hpp"
 #include "terminal/store/customer_directory.hpp"
 #include "terminal/store/schema.hpp"
 #include "tests/store/sample_sale.hpp"
 #include "tests/support/temp_dir.hpp"
 
+using namespace loyalty;
 using namespace loyalty::terminal;
 using loyalty::test::make_purchase;
 using loyalty::test::TempDir;
@@ -514,8 +515,8 @@ TEST_CASE(
     alice->set_display_name("Alice A.");
     alice->set_birthday_month(7);
     alice->set_birthday_day(14);
-    alice->set_phone_key(loyalty::contact_lookup_key(key, loyalty::ContactKind::phone, "+49301234567"));
-    alice->set_email_key(loyalty::contact_lookup_key(key, loyalty::ContactKind::email, "alice@example.com"));
+    alice->set_phone_key(domain::contact_lookup_key(key, domain::ContactKind::phone, "+49301234567"));
+    alice->set_email_key(domain::contact_lookup_key(key, domain::ContactKind::email, "alice@example.com"));
     // From an older head office: contact details that the till must not keep.
     auto* bob = delta.add_customers();
     bob->set_customer_id("S0009-T01-TAG01-C000002");

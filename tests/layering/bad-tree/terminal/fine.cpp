@@ -1,0 +1,2 @@
+// Allowed: the till uses the shared domain library.
+#include "domain/money.hpp"
