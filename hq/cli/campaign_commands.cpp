@@ -1,10 +1,11 @@
-#include "hq/cli/campaign_commands.hpp"
-
+// `loyalty-hq campaign add|list|pause|resume|retire|run` and `loyalty-hq report campaigns`:
+// what the command line prints for campaigns (docs/head-office.md).
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <google/protobuf/util/time_util.h>
 
-#include "domain/money.hpp"
+#include "hq/cli/commands.hpp"
 #include "hq/config/campaign_file.hpp"
 
 namespace loyalty::hq {
@@ -35,10 +36,9 @@ std::string minor(double v) {
     return std::to_string(std::llround(v));
 }
 
-}  // namespace
-
-int campaign_add(Storage& storage, const HqConfig& config, const std::string& file) {
-    CampaignFileResult result = load_campaign_file(file, config.currency);
+// Reads the campaign file, stores it (with its offer) and targets it at once.
+int campaign_add(CommandContext& context, const std::string& file) {
+    CampaignFileResult result = load_campaign_file(file, context.config().currency);
     if (!result.file) {
         for (const auto& error : result.errors)
             std::fprintf(stderr, "%s\n", error.to_string().c_str());
@@ -47,6 +47,7 @@ int campaign_add(Storage& storage, const HqConfig& config, const std::string& fi
         return 1;
     }
     const CampaignFile& f = *result.file;
+    Storage& storage = context.storage();
     try {
         storage.put_campaign(f.campaign, f.offer ? &*f.offer : nullptr);
     } catch (const StorageError& e) {
@@ -64,31 +65,32 @@ int campaign_add(Storage& storage, const HqConfig& config, const std::string& fi
     return 0;
 }
 
-int campaign_list(Storage& storage, ReportFormat format) {
+int campaign_list(CommandContext& context) {
     Report report;
     report.columns = {{"campaign", Kind::text},    {"name", Kind::text},      {"offer", Kind::text},
                       {"state", Kind::text},       {"starts", Kind::text},    {"ends", Kind::text},
                       {"control_pct", Kind::text}, {"targeted", Kind::count}, {"control", Kind::count},
                       {"redeemed", Kind::count},   {"cost", Kind::money},     {"budget", Kind::text}};
-    for (const auto& row : storage.campaigns()) {
+    for (const auto& row : context.storage().campaigns()) {
         const auto& c = row.campaign;
         char share[16];
         std::snprintf(share, sizeof share, "%.2f", c.control_basis_points() / 100.0);
-        report.rows.push_back(
-            {c.campaign_id(), c.name(), c.offer_id(), state_name(row), day_of(c.starts()), day_of(c.ends()), share,
-             std::to_string(row.targeted), std::to_string(row.control), std::to_string(row.redemptions),
-             std::to_string(row.cost),
-             c.budget().minor_units() > 0 ? domain::format_amount(c.budget().minor_units(), 2) : "none"});
+        report.rows.push_back({c.campaign_id(), c.name(), c.offer_id(), state_name(row), day_of(c.starts()),
+                               day_of(c.ends()), share, std::to_string(row.targeted), std::to_string(row.control),
+                               std::to_string(row.redemptions), std::to_string(row.cost),
+                               c.budget().minor_units() > 0 ? context.money(c.budget().minor_units()) : "none"});
     }
-    if (report.rows.empty() && format == ReportFormat::table) {
+    if (report.rows.empty() && context.format() == ReportFormat::table) {
         std::printf("No campaigns.\n");
         return 0;
     }
-    std::printf("%s", render_report(report, format).c_str());
+    std::printf("%s", context.render(report).c_str());
     return 0;
 }
 
-int campaign_set_state(Storage& storage, const std::string& campaign_id, v1::CampaignState state) {
+// Pause, resume (state LIVE) or retire.
+int campaign_set_state(CommandContext& context, const std::string& campaign_id, v1::CampaignState state) {
+    Storage& storage = context.storage();
     if (!storage.set_campaign_state(campaign_id, state)) {
         std::fprintf(stderr, "no campaign %s\n", campaign_id.c_str());
         return 1;
@@ -101,7 +103,9 @@ int campaign_set_state(Storage& storage, const std::string& campaign_id, v1::Cam
     return 0;
 }
 
-int campaign_run(Storage& storage, const std::string& campaign_id) {
+// Targets every live campaign, or only `campaign_id`, now.
+int campaign_run(CommandContext& context, const std::string& campaign_id) {
+    Storage& storage = context.storage();
     const auto runs = storage.run_campaigns(Clock::now(), campaign_id);
     if (runs.empty()) std::printf("No live campaigns.\n");
     for (const auto& run : runs)
@@ -110,7 +114,10 @@ int campaign_run(Storage& storage, const std::string& campaign_id) {
     return 0;
 }
 
-int campaign_report(Storage& storage, const std::vector<std::string>& ids, ReportFormat format) {
+// Assigned, redeemed, cost and uplift with its 95 % interval, per campaign (all when `ids` is empty).
+int campaign_report(CommandContext& context, const std::vector<std::string>& ids) {
+    Storage& storage = context.storage();
+    const ReportFormat format = context.format();
     std::vector<std::string> wanted = ids;
     if (wanted.empty()) {
         for (const auto& row : storage.campaigns())
@@ -139,13 +146,58 @@ int campaign_report(Storage& storage, const std::vector<std::string>& ids, Repor
         std::printf("No campaigns.\n");
         return 0;
     }
-    std::printf("%s", render_report(report, format).c_str());
+    std::printf("%s", context.render(report).c_str());
     if (format == ReportFormat::table) {
         std::printf(
             "spend_*: net spend per member from when they were chosen to the campaign's end (or now); uplift "
             "= targeted - control, with its 95 %% confidence interval\n");
     }
     return 0;
+}
+
+struct CampaignOptions {
+    std::string file;
+    std::string id;
+    std::vector<std::string> report_ids;
+};
+
+}  // namespace
+
+void add_campaign_commands(Commands& commands) {
+    auto o = std::make_shared<CampaignOptions>();
+    commands.group("campaign", "targeted campaigns with a control group");
+    commands
+        .add("campaign", "add", "add or change the campaign of FILE (TOML), then target it at once",
+             [o](CommandContext& context) { return campaign_add(context, o->file); })
+        ->add_option("FILE", o->file, "TOML file")
+        ->required()
+        ->check(CLI::ExistingFile);
+    commands.add_format(commands.add("campaign", "list", "every campaign: state, members, redemptions", campaign_list));
+    const std::pair<const char*, const char*> states[] = {
+        {"pause", "stop targeting; withdraw its assignments from the tills"},
+        {"resume", "a paused campaign goes on"},
+        {"retire", "end a campaign for good (its own offer is retired with it)"}};
+    for (const auto& [name, description] : states) {
+        const v1::CampaignState state = std::string_view{name} == "pause"    ? v1::CAMPAIGN_STATE_PAUSED
+                                        : std::string_view{name} == "retire" ? v1::CAMPAIGN_STATE_RETIRED
+                                                                             : v1::CAMPAIGN_STATE_LIVE;
+        commands
+            .add("campaign", name, description,
+                 [o, state](CommandContext& context) { return campaign_set_state(context, o->id, state); })
+            ->add_option("CAMPAIGN", o->id, "campaign id")
+            ->required();
+    }
+    commands
+        .add("campaign", "run", "target now (serve does it after every profile refresh)",
+             [o](CommandContext& context) { return campaign_run(context, o->id); })
+        ->add_option("CAMPAIGN", o->id, "only this campaign (default: every live one)");
+    commands.group("report", "reports");
+    auto* report =
+        commands.add("report", "campaigns",
+                     "per campaign: assigned, redeemed, cost, uplift of targeted against control (95 % interval)",
+                     [o](CommandContext& context) { return campaign_report(context, o->report_ids); });
+    report->add_option("CAMPAIGN", o->report_ids, "only these (default: every campaign)");
+    commands.add_format(report);
 }
 
 }  // namespace loyalty::hq

@@ -1,7 +1,11 @@
-#include "hq/cli/fleet_commands.hpp"
-
+// `loyalty-hq terminals` (alias `report fleet`) and `loyalty-hq conflicts` (alias `report
+// conflicts`): the fleet as head office sees it, headed by the state of the revocation list it
+// enforces (with a warning from 7 days before it expires), and the conflicts offline tills could
+// not prevent (docs/head-office.md).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "hq/cli/commands.hpp"
 #include "sync/revocation_list.hpp"
 
 namespace loyalty::hq {
@@ -40,42 +44,56 @@ void revocation_list_header(const HqConfig& config, ReportFormat format) {
     }
 }
 
-}  // namespace
-
 // In a table the last contact reads "12 s ago"; in CSV and JSON it is a time.
-int terminals(const HqConfig& config, Storage& storage, ReportFormat format) {
-    revocation_list_header(config, format);
+int terminals(CommandContext& context) {
+    const ReportFormat format = context.format();
+    revocation_list_header(context.config(), format);
     using Kind = Report::Kind;
     Report report;
     report.columns = {{"store", Kind::text},        {"terminal", Kind::text},      {"link", Kind::text},
                       {"last_contact", Kind::text}, {"held_through", Kind::count}, {"backlog", Kind::count},
                       {"events", Kind::count},      {"catalog", Kind::count},      {"version", Kind::text}};
-    for (const auto& t : storage.terminals()) {
+    for (const auto& t : context.storage().terminals()) {
         report.rows.push_back({t.store_id, t.terminal_id, t.connected ? "connected" : "offline",
                                format == ReportFormat::table ? ago(t.last_contact) : when(t.last_contact),
                                std::to_string(t.stored_through), std::to_string(t.backlog), std::to_string(t.events),
                                std::to_string(t.catalog_version), t.software_version});
     }
-    std::printf("%s", render_report(report, format).c_str());
+    std::printf("%s", context.render(report).c_str());
     return 0;
 }
 
-int conflicts(Storage& storage, ReportFormat format) {
+int conflicts(CommandContext& context) {
     using Kind = Report::Kind;
     Report report;
     report.columns = {{"id", Kind::count},      {"detected", Kind::text},     {"kind", Kind::text},
                       {"store", Kind::text},    {"terminal", Kind::text},     {"event", Kind::text},
                       {"customer", Kind::text}, {"what_happened", Kind::text}};
-    for (const auto& c : storage.conflicts()) {
+    for (const auto& c : context.storage().conflicts()) {
         report.rows.push_back({std::to_string(c.id), when(c.detected_at), c.kind, c.store_id, c.terminal_id,
                                c.sequence == 0 ? "" : std::to_string(c.sequence), c.customer_id, c.detail});
     }
-    if (report.rows.empty() && format == ReportFormat::table) {
+    if (report.rows.empty() && context.format() == ReportFormat::table) {
         std::printf("No conflicts.\n");
         return 0;
     }
-    std::printf("%s", render_report(report, format).c_str());
+    std::printf("%s", context.render(report).c_str());
     return 0;
+}
+
+}  // namespace
+
+void add_fleet_commands(Commands& commands) {
+    commands.group("report", "reports");
+    for (const std::string parent : {"", "report"}) {
+        commands.add_format(commands.add(parent, parent.empty() ? "terminals" : "fleet",
+                                         "every terminal: link, last contact, backlog, versions", terminals));
+        commands.add_format(commands.add(parent, "conflicts",
+                                         parent.empty() ? "what offline tills could not prevent: reused coupons, "
+                                                          "negative balances"
+                                                        : "what offline tills could not prevent",
+                                         conflicts));
+    }
 }
 
 }  // namespace loyalty::hq

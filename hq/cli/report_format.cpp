@@ -4,15 +4,16 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include "domain/currency.hpp"
 #include "domain/money.hpp"
 #include "hq/cli/table.hpp"
 
 namespace loyalty::hq {
 namespace {
 
-std::string cell(const Report::Column& column, const std::string& value) {
+std::string cell(const Report::Column& column, const std::string& value, int exponent) {
     // An empty cell is a figure that cannot be given (left blank; null in JSON).
-    if (column.kind == Report::Kind::money && !value.empty()) return domain::format_amount(std::stoll(value), 2);
+    if (column.kind == Report::Kind::money && !value.empty()) return domain::format_amount(std::stoll(value), exponent);
     return value;
 }
 
@@ -35,7 +36,7 @@ std::optional<ReportFormat> report_format(std::string_view name) {
     return std::nullopt;
 }
 
-std::string render_report(const Report& report, ReportFormat format) {
+std::string render_report(const Report& report, ReportFormat format, int exponent) {
     switch (format) {
         case ReportFormat::table: {
             std::vector<std::string> headers;
@@ -50,7 +51,7 @@ std::string render_report(const Report& report, ReportFormat format) {
             for (const auto& row : report.rows) {
                 std::vector<std::string> cells;
                 for (std::size_t i = 0; i < row.size(); ++i)
-                    cells.push_back(cell(report.columns[i], row[i]));
+                    cells.push_back(cell(report.columns[i], row[i], exponent));
                 table.add(std::move(cells));
             }
             return report.rows.empty() ? "Nothing to report.\n" : table.render();
@@ -62,7 +63,7 @@ std::string render_report(const Report& report, ReportFormat format) {
             out += "\r\n";
             for (const auto& row : report.rows) {
                 for (std::size_t i = 0; i < row.size(); ++i)
-                    out += (i > 0 ? "," : "") + csv_field(cell(report.columns[i], row[i]));
+                    out += (i > 0 ? "," : "") + csv_field(cell(report.columns[i], row[i], exponent));
                 out += "\r\n";
             }
             return out;
@@ -84,7 +85,8 @@ std::string render_report(const Report& report, ReportFormat format) {
                             value.set_number_value(static_cast<double>(std::stoll(row[i])));
                             break;
                         case Report::Kind::money:
-                            value.set_number_value(static_cast<double>(std::stoll(row[i])) / 100.0);
+                            value.set_number_value(static_cast<double>(std::stoll(row[i])) /
+                                                   static_cast<double>(domain::minor_units_per_unit(exponent)));
                             break;
                     }
                 }

@@ -15,7 +15,8 @@ namespace loyalty::hq {
 enum class ReportFormat { table, csv, json };
 
 std::optional<ReportFormat> report_format(std::string_view name);
-std::string render_report(const Report& report, ReportFormat format);
+// Money columns hold minor units; `exponent` is the currency's decimal places (ISO 4217).
+std::string render_report(const Report& report, ReportFormat format, int exponent);
 
 // "2026-12-02T18:30:00": a time in reports (UTC, to the second).
 std::string report_time_ms(std::int64_t unix_ms);

@@ -151,18 +151,26 @@ TEST_CASE("a report renders as a table, as CSV with quoting, and as JSON with nu
     report.columns = {
         {"store", hq::Report::Kind::text}, {"sales", hq::Report::Kind::count}, {"revenue", hq::Report::Kind::money}};
     report.rows = {{"S0001", "12", "123456"}, {"Utrecht, \"Centrum\"", "3", "-250"}};
-    const std::string table = hq::render_report(report, hq::ReportFormat::table);
+    const std::string table = hq::render_report(report, hq::ReportFormat::table, 2);
     CHECK_THAT(table, Catch::Contains("Store") && Catch::Contains("1234.56") && Catch::Contains("-2.50"));
-    CHECK(hq::render_report(report, hq::ReportFormat::csv) ==
+    CHECK(hq::render_report(report, hq::ReportFormat::csv, 2) ==
           "store,sales,revenue\r\nS0001,12,1234.56\r\n\"Utrecht, \"\"Centrum\"\"\",3,-2.50\r\n");
     google::protobuf::ListValue parsed;
-    REQUIRE(
-        google::protobuf::util::JsonStringToMessage(hq::render_report(report, hq::ReportFormat::json), &parsed).ok());
+    REQUIRE(google::protobuf::util::JsonStringToMessage(hq::render_report(report, hq::ReportFormat::json, 2), &parsed)
+                .ok());
     REQUIRE(parsed.values_size() == 2);
     const auto& first = parsed.values(0).struct_value().fields();
     CHECK(first.at("store").string_value() == "S0001");
     CHECK(first.at("sales").number_value() == 12);
     CHECK(first.at("revenue").number_value() == Approx(1234.56));
-    CHECK(hq::render_report(hq::Report{}, hq::ReportFormat::table) == "Nothing to report.\n");
+    CHECK(hq::render_report(hq::Report{}, hq::ReportFormat::table, 2) == "Nothing to report.\n");
+    // In a currency without minor units (JPY) or with three decimals (KWD), money reads as such.
+    CHECK(hq::render_report(report, hq::ReportFormat::csv, 0) ==
+          "store,sales,revenue\r\nS0001,12,123456\r\n\"Utrecht, \"\"Centrum\"\"\",3,-250\r\n");
+    CHECK_THAT(hq::render_report(report, hq::ReportFormat::table, 3), Catch::Contains("123.456"));
+    google::protobuf::ListValue dinars;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(hq::render_report(report, hq::ReportFormat::json, 3), &dinars)
+                .ok());
+    CHECK(dinars.values(0).struct_value().fields().at("revenue").number_value() == Approx(123.456));
     CHECK_FALSE(hq::report_format("xml").has_value());
 }
