@@ -111,7 +111,7 @@ void load_profiles(const std::filesystem::path& file, int customers, std::int64_
         profile
             .bind_all(id, std::int64_t{visits}, std::int64_t{visits * 2500}, last - 200 * hq::k_day_ms, last,
                       std::int64_t{r}, std::int64_t{f}, std::int64_t{m})
-            .bind(9, hq::Profiles::segment_of(r, f, m, visits))
+            .bind(9, hq::rules::segment_of(r, f, m, visits))
             .run();
         for (int k = 0; k < 3; ++k) {
             product.reset();

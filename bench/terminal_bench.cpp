@@ -24,7 +24,7 @@ namespace {
 
 std::string card_number(std::uint64_t n) {
     std::string payload = "6036" + std::to_string(10000000000ULL + n);  // 15 digits
-    return payload + static_cast<char>('0' + card::luhn_check_digit(payload));
+    return payload + static_cast<char>('0' + domain::card::luhn_check_digit(payload));
 }
 
 void fill_customers(LocalStore& store, std::uint64_t count) {

@@ -19,7 +19,7 @@ using domain::config_detail::quote_text;
 using domain::config_detail::TomlReader;
 using domain::config_detail::type_name;
 
-// The segments Profiles::segment_of names.
+// The segments rules::segment_of names (hq/rules/profile_rules.hpp).
 constexpr std::array<std::string_view, 9> k_segments{"new",   "one_off",     "champion",  "lapsed",    "at_risk",
                                                      "loyal", "big_spender", "promising", "occasional"};
 constexpr std::array<std::pair<std::string_view, v1::Tier>, 4> k_tiers{{{"standard", v1::TIER_STANDARD},

@@ -1,7 +1,6 @@
 #include "hq/storage/affinity.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace loyalty::hq {
 namespace {
@@ -36,24 +35,7 @@ std::int64_t Affinities::generation() {
 std::size_t Affinities::refresh(std::int64_t now_ms, const AffinityOptions& options,
                                 const std::function<void(const std::function<void()>&)>& write) {
     // Count products and pairs per basket, in one read.
-    std::unordered_map<std::string, std::uint32_t> index;
-    std::vector<std::string> gtins;
-    std::vector<std::int64_t> singles;
-    std::unordered_map<std::uint64_t, std::int64_t> pairs;
-    std::int64_t baskets = 0;
-    std::vector<std::uint32_t> basket;
-    auto close_basket = [&] {
-        std::sort(basket.begin(), basket.end());
-        basket.erase(std::unique(basket.begin(), basket.end()), basket.end());
-        if (basket.empty()) return;
-        ++baskets;
-        for (std::size_t i = 0; i < basket.size(); ++i) {
-            ++singles[basket[i]];
-            for (std::size_t j = i + 1; j < basket.size(); ++j)
-                ++pairs[static_cast<std::uint64_t>(basket[i]) << 32 | basket[j]];
-        }
-        basket.clear();
-    };
+    rules::BasketCounter counter;
     {
         auto lines = db_.prepare(
             "SELECT s.id, l.gtin FROM sales s JOIN sale_lines l ON l.sale = s.id WHERE s.sold_at >= ? AND "
@@ -63,41 +45,25 @@ std::size_t Affinities::refresh(std::int64_t now_ms, const AffinityOptions& opti
         while (lines.step()) {
             const std::int64_t sale = lines.column_int64(0);
             if (sale != current) {
-                close_basket();
+                counter.close_basket();
                 current = sale;
             }
-            auto [it, added] = index.try_emplace(lines.column_text(1), static_cast<std::uint32_t>(gtins.size()));
-            if (added) {
-                gtins.push_back(it->first);
-                singles.push_back(0);
-            }
-            basket.push_back(it->second);
+            counter.add(lines.column_text(1));
         }
-        close_basket();
+        counter.close_basket();
     }
-    // The rules, both ways, for the pairs frequent enough.
-    std::vector<Rule> rules;
-    for (const auto& [key, together] : pairs) {
-        if (together < options.min_pair_baskets) continue;
-        const auto a = static_cast<std::uint32_t>(key >> 32), b = static_cast<std::uint32_t>(key & 0xffffffff);
-        const double support = static_cast<double>(together) / static_cast<double>(baskets);
-        for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
-            const double confidence = static_cast<double>(together) / static_cast<double>(singles[x]);
-            const double lift = confidence / (static_cast<double>(singles[y]) / static_cast<double>(baskets));
-            rules.push_back(Rule{gtins[x], gtins[y], together, support, confidence, lift});
-        }
-    }
+    const std::vector<Rule> found = counter.rules(options.min_pair_baskets);
     // A new generation, written in pieces, then switched to; the old one deleted in pieces.
     const std::int64_t next = generation() + 1;
     // Rules a crashed refresh left under this number would mix with the new ones.
     write([&] { db_.cached("DELETE FROM bought_together WHERE generation = ?").bind(1, next).run(); });
-    for (std::size_t from = 0; from < rules.size(); from += k_chunk) {
+    for (std::size_t from = 0; from < found.size(); from += k_chunk) {
         write([&] {
             auto& insert = db_.cached(
                 "INSERT OR REPLACE INTO bought_together (generation, x, y, baskets_xy, support, confidence, lift) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)");
-            for (std::size_t i = from; i < std::min(rules.size(), from + k_chunk); ++i) {
-                const Rule& r = rules[i];
+            for (std::size_t i = from; i < std::min(found.size(), from + k_chunk); ++i) {
+                const Rule& r = found[i];
                 insert.reset();
                 insert.bind_all(next, r.x, r.y, r.baskets_xy)
                     .bind_real(5, r.support)
@@ -121,7 +87,7 @@ std::size_t Affinities::refresh(std::int64_t now_ms, const AffinityOptions& opti
         });
         if (deleted == 0) break;
     }
-    return rules.size();
+    return found.size();
 }
 
 std::vector<Rule> Affinities::rules(std::size_t limit, double min_lift) {

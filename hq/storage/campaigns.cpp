@@ -3,11 +3,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cmath>
 #include <random>
 #include <variant>
 
 #include "common/random_text.hpp"
+#include "hq/rules/campaign_rules.hpp"
 
 namespace loyalty::hq {
 namespace {
@@ -188,25 +188,6 @@ std::string TargetingRun::describe() const {
 
 std::string_view Campaigns::schema() {
     return k_schema;
-}
-
-bool Campaigns::in_control(std::string_view campaign_id, std::string_view customer_id,
-                           std::uint32_t control_basis_points) {
-    // FNV-1a over both ids, then SplitMix64's finaliser so that every bit depends on every byte.
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    const auto feed = [&](std::string_view s) {
-        for (const unsigned char ch : s) {
-            h ^= ch;
-            h *= 0x100000001b3ULL;
-        }
-    };
-    feed(campaign_id);
-    feed(std::string_view("\0", 1));
-    feed(customer_id);
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h % 10'000 < control_basis_points;
 }
 
 Campaigns::Campaigns(sqlite::Database& db, std::function<std::int64_t()> version,
@@ -469,7 +450,7 @@ TargetingRun Campaigns::target(const Stored& stored, std::int64_t now_ms, const 
                 "SET uses_left = excluded.uses_left, expires_at = excluded.expires_at, withdrawn = 0, "
                 "changed_version = excluded.changed_version");
             for (const std::string& customer : chunk) {
-                const bool control = in_control(c.campaign_id(), customer, c.control_basis_points());
+                const bool control = rules::in_control(c.campaign_id(), customer, c.control_basis_points());
                 if (!control && c.max_customers() > 0 && targeted >= c.max_customers()) {
                     full = true;
                     break;
@@ -526,30 +507,17 @@ std::optional<CampaignUplift> Campaigns::uplift(const std::string& campaign_id, 
         "r.returned_at >= max(m.chosen_at, ?1) AND r.returned_at < ?2), 0) "
         "FROM campaign_members m WHERE m.campaign_id = ?3");
     spend.bind_all(u.window_from_ms, u.window_to_ms, campaign_id);
-    struct Moments {  // Welford's running mean and sum of squared deviations
-        std::uint64_t n = 0;
-        double mean = 0, m2 = 0;
-        void add(double x) {
-            ++n;
-            const double d = x - mean;
-            mean += d / static_cast<double>(n);
-            m2 += d * (x - mean);
-        }
-        double variance() const { return n > 1 ? m2 / static_cast<double>(n - 1) : 0; }
-    } targeted, control;
+    rules::Moments targeted, control;
     while (spend.step())
         (spend.column_int64(0) != 0 ? control : targeted).add(static_cast<double>(spend.column_int64(1)));
     spend.reset();
-    u.targeted_mean = targeted.mean;
-    u.control_mean = control.mean;
-    u.uplift = targeted.mean - control.mean;
-    u.incremental_revenue = u.uplift * static_cast<double>(targeted.n);
-    if (targeted.n > 1 && control.n > 1) {
-        const double se = std::sqrt(targeted.variance() / static_cast<double>(targeted.n) +
-                                    control.variance() / static_cast<double>(control.n));
-        u.ci_low = u.uplift - 1.96 * se;
-        u.ci_high = u.uplift + 1.96 * se;
-    }
+    const rules::UpliftFigures figures = rules::uplift(targeted, control);
+    u.targeted_mean = figures.targeted_mean;
+    u.control_mean = figures.control_mean;
+    u.uplift = figures.uplift;
+    u.ci_low = figures.ci_low;
+    u.ci_high = figures.ci_high;
+    u.incremental_revenue = figures.incremental_revenue;
     auto& redeemers = db_.cached(
         "SELECT count(DISTINCT s.customer_id) FROM sales s JOIN campaign_members m ON m.campaign_id = ?1 AND "
         "m.customer_id = s.customer_id AND m.control = 0 WHERE s.sold_at >= ?3 AND s.sold_at < ?4 AND s.id IN "

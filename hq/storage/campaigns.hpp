@@ -30,11 +30,6 @@ public:
     // The schema campaigns need (head office's migration 8).
     static std::string_view schema();
 
-    // True when `customer_id` falls in the control group of a campaign holding out
-    // `control_basis_points` of 10,000.
-    static bool in_control(std::string_view campaign_id, std::string_view customer_id,
-                           std::uint32_t control_basis_points);
-
     // `version` gives the catalog version of the write transaction it is called in; `write` runs
     // work in a durable transaction of its own.
     Campaigns(sqlite::Database& db, std::function<std::int64_t()> version,

@@ -52,10 +52,6 @@ public:
                                const std::string& pseudonym,
                                const std::function<void(const std::function<void()>&)>& write);
 
-    // The same for one event; true when it named the customer and was changed.
-    static bool redact(v1::Event& event, const std::string& customer_id, const std::vector<std::string>& cards,
-                       const std::string& pseudonym);
-
 private:
     sqlite::Database& db_;
     Profiles& profiles_;

@@ -8,8 +8,6 @@
 namespace loyalty::hq {
 namespace {
 
-constexpr std::size_t k_days_kept = 33;  // the newest distinct visit days: 32 gaps
-
 constexpr std::string_view k_schema = R"sql(
 ALTER TABLE customers ADD COLUMN profiling INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE profiles (
@@ -75,17 +73,6 @@ std::int64_t wall_clock_ms() {
     return sqlite::to_unix_ms(std::chrono::system_clock::now());
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
-// 202611 for a time in November 2026 (UTC).
-std::int64_t month_of(std::int64_t at_ms) {
-    const std::chrono::sys_days day{std::chrono::days{floor_div(at_ms, k_day_ms)}};
-    const std::chrono::year_month_day ymd{day};
-    return static_cast<int>(ymd.year()) * 100 + static_cast<unsigned>(ymd.month());
-}
-
 // Visit days (days since the Unix epoch), ascending, four bytes each, little-endian.
 std::vector<std::int64_t> read_days(const std::string& blob) {
     std::vector<std::int64_t> days(blob.size() / 4);
@@ -108,41 +95,10 @@ std::string write_days(const std::vector<std::int64_t>& days) {
     return blob;
 }
 
-// The median gap between consecutive visit days; none before two.
-std::optional<double> median_gap(const std::vector<std::int64_t>& days) {
-    if (days.size() < 2) return std::nullopt;
-    std::vector<std::int64_t> gaps;
-    for (std::size_t i = 1; i < days.size(); ++i)
-        gaps.push_back(days[i] - days[i - 1]);
-    std::sort(gaps.begin(), gaps.end());
-    const std::size_t mid = gaps.size() / 2;
-    return gaps.size() % 2 == 1 ? static_cast<double>(gaps[mid]) : (gaps[mid - 1] + gaps[mid]) / 2.0;
-}
-
-// 1..5: how many of the four edges the value is above (or below, when fewer is better), plus 1.
-int quintile(double value, const std::vector<double>& edges, bool lower_is_better) {
-    if (edges.size() != 4) return 0;
-    int above = 0;
-    for (double e : edges)
-        if (value > e) ++above;
-    return lower_is_better ? 5 - above : 1 + above;
-}
-
 }  // namespace
 
 std::string_view Profiles::schema() {
     return k_schema;
-}
-
-std::string Profiles::segment_of(int recency, int frequency, int monetary, std::int64_t visits) {
-    if (recency == 0) return "";
-    if (visits <= 1) return recency >= 4 ? "new" : "one_off";
-    if (recency >= 4 && frequency >= 4 && monetary >= 4) return "champion";
-    if (recency <= 1) return "lapsed";
-    if (recency == 2 && frequency >= 3) return "at_risk";
-    if (frequency >= 4) return "loyal";
-    if (monetary >= 5) return "big_spender";
-    return recency >= 4 ? "promising" : "occasional";
 }
 
 void Profiles::purchase(const std::string& customer_id, const v1::PurchaseEvent& p, std::int64_t at_ms) {
@@ -155,7 +111,6 @@ void Profiles::purchase(const std::string& customer_id, const v1::PurchaseEvent&
 
 void Profiles::basket(const std::string& customer_id, std::int64_t total, const std::vector<Line>& lines,
                       std::int64_t at_ms, bool rescore) {
-    const std::int64_t day = floor_div(at_ms, k_day_ms);
     // The newest distinct visit days, whatever order the tills' events arrive in (a till that was
     // offline sends days late): a day is put in its place, and only the oldest falls out.
     auto& read = db_.cached("SELECT visit_days FROM profiles WHERE customer_id = ?");
@@ -163,11 +118,8 @@ void Profiles::basket(const std::string& customer_id, std::int64_t total, const 
     std::vector<std::int64_t> days;
     if (read.step()) days = read_days(read.column_blob(0));
     read.reset();
-    if (const auto at = std::lower_bound(days.begin(), days.end(), day); at == days.end() || *at != day) {
-        days.insert(at, day);
-        if (days.size() > k_days_kept) days.erase(days.begin(), days.end() - k_days_kept);
-    }
-    const auto gap = median_gap(days);
+    rules::add_visit_day(days, rules::day_of(at_ms));
+    const auto gap = rules::median_gap(days);
     auto& upsert = db_.cached(
         "INSERT INTO profiles (customer_id, visits, spend, lines, first_visit, last_visit, visit_days, median_gap) "
         "VALUES (?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET visits = visits + 1, "
@@ -185,7 +137,7 @@ void Profiles::basket(const std::string& customer_id, std::int64_t total, const 
     db_.cached(
            "INSERT INTO customer_months (customer_id, month, spend, visits) VALUES (?, ?, ?, 1) "
            "ON CONFLICT (customer_id, month) DO UPDATE SET spend = spend + excluded.spend, visits = visits + 1")
-        .bind_all(customer_id, month_of(at_ms), total)
+        .bind_all(customer_id, rules::month_of(at_ms), total)
         .run();
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> departments;  // spend, lines
     std::map<std::string, std::int64_t> products;                              // spend
@@ -236,7 +188,7 @@ void Profiles::refund(const std::string& customer_id, std::int64_t return_row, b
         db_.cached(
                "INSERT INTO customer_months (customer_id, month, spend, visits) VALUES (?, ?, ?, 0) "
                "ON CONFLICT (customer_id, month) DO UPDATE SET spend = spend + excluded.spend")
-            .bind_all(customer_id, month_of(at_ms), -total)
+            .bind_all(customer_id, rules::month_of(at_ms), -total)
             .run();
         profiled |= 1;
     }
@@ -323,12 +275,12 @@ void Profiles::forget(const std::string& customer_id) {
     }
 }
 
-const Profiles::RfmEdges& Profiles::edges() {
+const rules::RfmEdges& Profiles::edges() {
     // Read again now and then: another process (loyalty-hq profiles refresh) may have moved them.
     const auto now = std::chrono::steady_clock::now();
     if (edges_ && now - edges_read_ < std::chrono::seconds(60)) return *edges_;
     edges_read_ = now;
-    RfmEdges& edges = edges_.emplace();
+    rules::RfmEdges& edges = edges_.emplace();
     auto& read = db_.cached("SELECT metric, e1, e2, e3, e4 FROM rfm_edges");
     while (read.step()) {
         const std::string metric = read.column_text(0);
@@ -342,27 +294,27 @@ const Profiles::RfmEdges& Profiles::edges() {
 }
 
 void Profiles::score(const std::string& customer_id, std::int64_t now_ms) {
-    const RfmEdges& e = edges();
-    if (e.visits.empty()) return;  // before the first refresh
+    const rules::RfmEdges& e = edges();
+    if (e.empty()) return;  // before the first refresh
     auto& read = db_.cached("SELECT visits, spend, last_visit, median_gap FROM profiles WHERE customer_id = ?");
     read.bind(1, customer_id);
     if (!read.step()) {
         read.reset();
         return;
     }
-    const std::int64_t visits = read.column_int64(0);
-    const double days = static_cast<double>(std::max<std::int64_t>(now_ms - read.column_int64(2), 0)) / k_day_ms;
-    const int r = quintile(days, e.recency_days, true);
-    const int f = quintile(static_cast<double>(visits), e.visits, false);
-    const int m = quintile(static_cast<double>(read.column_int64(1)), e.spend, false);
-    const std::optional<double> gap = read.column_is_null(3) ? std::nullopt : std::optional{read.column_real(3)};
+    const rules::ProfileFigures figures{
+        .visits = read.column_int64(0),
+        .spend = read.column_int64(1),
+        .last_visit_ms = read.column_int64(2),
+        .median_gap_days = read.column_is_null(3) ? std::nullopt : std::optional{read.column_real(3)}};
     read.reset();
+    const auto s = rules::score(e, figures, now_ms);
     auto& write = db_.cached(
         "UPDATE profiles SET recency = ?, frequency = ?, monetary = ?, segment = ?, churn_ratio = ? "
         "WHERE customer_id = ?");
-    write.bind_all(r, f, m, segment_of(r, f, m, visits));
-    if (gap && *gap > 0) {
-        write.bind_real(5, days / *gap);
+    write.bind_all(s->recency, s->frequency, s->monetary, s->segment);
+    if (s->churn_ratio) {
+        write.bind_real(5, *s->churn_ratio);
     } else {
         write.bind(5, nullptr);
     }
@@ -373,21 +325,17 @@ std::size_t Profiles::refresh_edges(std::int64_t now_ms) {
     std::vector<double> days, visits, spend;
     auto& all = db_.cached("SELECT last_visit, visits, spend FROM profiles");
     while (all.step()) {
-        days.push_back(static_cast<double>(std::max<std::int64_t>(now_ms - all.column_int64(0), 0)) / k_day_ms);
+        days.push_back(rules::days_since(all.column_int64(0), now_ms));
         visits.push_back(static_cast<double>(all.column_int64(1)));
         spend.push_back(static_cast<double>(all.column_int64(2)));
     }
     all.reset();
     if (days.empty()) return 0;
-    auto cuts = [](std::vector<double>& v) {
-        std::sort(v.begin(), v.end());
-        std::vector<double> edges;
-        for (std::size_t k = 1; k <= 4; ++k)
-            edges.push_back(v[std::min(v.size() - 1, v.size() * k / 5)]);
-        return edges;
-    };
+    const std::size_t profiles = days.size();
     const std::vector<std::pair<const char*, std::vector<double>>> metrics{
-        {"recency_days", cuts(days)}, {"visits", cuts(visits)}, {"spend", cuts(spend)}};
+        {"recency_days", rules::quintile_edges(std::move(days))},
+        {"visits", rules::quintile_edges(std::move(visits))},
+        {"spend", rules::quintile_edges(std::move(spend))}};
     for (const auto& [metric, cut] : metrics) {
         db_.cached("INSERT OR REPLACE INTO rfm_edges (metric, e1, e2, e3, e4) VALUES (?, ?, ?, ?, ?)")
             .bind(1, metric)
@@ -398,7 +346,7 @@ std::size_t Profiles::refresh_edges(std::int64_t now_ms) {
             .run();
     }
     edges_.reset();
-    return days.size();
+    return profiles;
 }
 
 std::size_t Profiles::score_after(std::string& cursor, std::size_t limit, std::int64_t now_ms) {
@@ -437,10 +385,7 @@ std::vector<std::pair<std::string, v1::Tier>> Profiles::tier_changes(std::int64_
         const std::string id = customers.column_text(0);
         const auto it = spend.find(id);
         const std::int64_t s = it == spend.end() ? 0 : it->second;
-        const v1::Tier want = s >= tiers.platinum ? v1::TIER_PLATINUM
-                              : s >= tiers.gold   ? v1::TIER_GOLD
-                              : s >= tiers.silver ? v1::TIER_SILVER
-                                                  : v1::TIER_STANDARD;
+        const v1::Tier want = rules::tier_for_spend(s, tiers);
         if (customers.column_int64(1) != want) changes.emplace_back(id, want);
     }
     customers.reset();

@@ -62,15 +62,8 @@ public:
 
     std::optional<Profile> find(const std::string& customer_id);
 
-    // Segment names from RFM scores (docs/head-office.md).
-    static std::string segment_of(int recency, int frequency, int monetary, std::int64_t visits);
-
 private:
-    struct RfmEdges {
-        // Four cut points each (quintiles): recency in days (fewer is better), visits, spend.
-        std::vector<double> recency_days, visits, spend;
-    };
-    const RfmEdges& edges();
+    const rules::RfmEdges& edges();
     struct Line {
         std::string department;
         std::string gtin;
@@ -83,7 +76,7 @@ private:
     void score(const std::string& customer_id, std::int64_t now_ms);
 
     sqlite::Database& db_;
-    std::optional<RfmEdges> edges_;
+    std::optional<rules::RfmEdges> edges_;
     std::chrono::steady_clock::time_point edges_read_{};
 };
 

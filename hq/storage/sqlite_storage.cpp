@@ -13,6 +13,7 @@
 #include "common/sqlite/migrations.hpp"
 #include "domain/currency.hpp"
 #include "domain/terminal_ids.hpp"
+#include "hq/rules/redaction.hpp"
 #include "hq/storage/affinity.hpp"
 #include "hq/storage/alerts.hpp"
 #include "hq/storage/campaigns.hpp"
@@ -1086,7 +1087,7 @@ private:
         const auto pseudonym = privacy_.pseudonym(*customer);
         if (!pseudonym) return false;
         v1::Event redacted = event;
-        Privacy::redact(redacted, *customer, {}, *pseudonym);
+        rules::redact(redacted, *customer, {}, *pseudonym);
         db_.cached("UPDATE events SET body = ? WHERE id = ?")
             .bind_blob(1, redacted.SerializeAsString())
             .bind(2, journal_id)

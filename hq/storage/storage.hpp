@@ -33,15 +33,23 @@
 #include <string>
 #include <vector>
 
-#include "domain/currency.hpp"
+#include "hq/rules/affinity_rules.hpp"
+#include "hq/rules/alert_rules.hpp"
+#include "hq/rules/profile_rules.hpp"
 #include "loyalty/v1/campaign.pb.h"
 #include "loyalty/v1/catalog.pb.h"
 #include "loyalty/v1/sync.pb.h"
 
 namespace loyalty::hq {
 
-// Milliseconds in a day: head office's times are milliseconds since the Unix epoch, days UTC.
-inline constexpr std::int64_t k_day_ms = 86'400'000;
+// Types the rules define (hq/rules/): the storage's callers pass them through.
+using rules::AffinityOptions;
+using rules::Alert;
+using rules::AlertOptions;
+using rules::k_day_ms;
+using rules::Rule;
+using rules::StoreLocation;
+using rules::TierThresholds;
 
 using Clock = std::chrono::system_clock;
 
@@ -163,14 +171,6 @@ struct ReportRequest {
     std::size_t limit = 20;          // top_products
 };
 
-// Yearly spend (minor units) from which a customer is silver, gold, platinum (these defaults are
-// for a two-decimal currency; head office's configuration scales them to its own).
-struct TierThresholds {
-    std::int64_t silver = 50'000;
-    std::int64_t gold = 150'000;
-    std::int64_t platinum = 400'000;
-};
-
 struct Profile {
     std::string customer_id;
     std::int64_t visits = 0;
@@ -200,38 +200,6 @@ struct ProfileRefresh {
     std::size_t profiles = 0;       // scored against the new quintile edges
     std::size_t tiers_changed = 0;  // customers whose tier moved (sent down to the tills)
     std::size_t rules = 0;          // bought-together rules
-};
-
-struct StoreLocation {
-    double latitude = 0, longitude = 0;  // degrees
-};
-
-struct AlertOptions {
-    std::int64_t max_sales_per_day = 6;
-    double max_kmh = 120;  // faster between two stores is impossible travel
-    double min_km = 20;    // nearer stores never count
-    std::map<std::string, StoreLocation> stores;
-    domain::Currency currency;  // how returns_exceed states the amounts
-};
-
-struct Alert {
-    std::string kind;  // busy_card, impossible_travel, returns_exceed
-    std::string customer_id;
-    std::int64_t at_ms = 0;
-    std::string detail;
-};
-
-struct AffinityOptions {
-    int window_days = 90;               // baskets counted
-    std::int64_t min_pair_baskets = 5;  // a pair rarer than this makes no rule
-};
-
-// X -> Y: of the baskets holding X, the share that held Y too (confidence), against Y's share of
-// all baskets (lift).
-struct Rule {
-    std::string x, y;
-    std::int64_t baskets_xy = 0;
-    double support = 0, confidence = 0, lift = 0;
 };
 
 // A campaign as head office holds it, with what it has done so far.

@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             continue;
         }
         // Accepted: digits only, in one of the chain's ranges.
-        if (!card::all_digits(out.number) || out.range_name.empty() || !in_a_range(out.number)) std::abort();
+        if (!domain::card::all_digits(out.number) || out.range_name.empty() || !in_a_range(out.number)) std::abort();
     }
     return 0;
 }

@@ -174,7 +174,7 @@ TEST_CASE("a refresh scores every profile in RFM quintiles and moves tiers by th
         if (!p) continue;
         CHECK(p->recency >= 1);
         CHECK(p->recency <= 5);
-        CHECK(p->segment == hq::Profiles::segment_of(p->recency, p->frequency, p->monetary, p->visits));
+        CHECK(p->segment == hq::rules::segment_of(p->recency, p->frequency, p->monetary, p->visits));
         ++by_frequency[p->frequency];
         visits_by_frequency[p->frequency].first += static_cast<double>(p->visits);
         visits_by_frequency[p->frequency].second += 1;
