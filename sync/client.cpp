@@ -25,6 +25,14 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// How a terminal reports head office's SyncError (status, logs): "try later" is head office's
+// own trouble, not this terminal's; its events are kept and sent again after the backoff.
+std::string refusal(const v1::SyncError& error) {
+    if (error.code() == v1::SYNC_ERROR_CODE_TRY_LATER)
+        return "head office cannot take events now (try later; they are kept and sent again): " + error.message();
+    return "head office refused: " + error.message();
+}
+
 // Writes `bytes` to `file` so that a crash leaves either the old file or the new one.
 void write_durably(const std::filesystem::path& file, const std::string& bytes) {
     const std::filesystem::path temporary = file.string() + ".new";
@@ -187,7 +195,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
         v1::Envelope in;
         auto first = co_await link->read(in);
         if (first.status != Link::ReadStatus::envelope || !in.has_welcome()) {
-            fail("head office did not welcome us: " + (in.has_error()          ? in.error().message()
+            fail("head office did not welcome us: " + (in.has_error()          ? refusal(in.error())
                                                        : first.problem.empty() ? "no answer"
                                                                                : first.problem));
             link->close();
@@ -355,7 +363,7 @@ struct SyncClient::Impl : std::enable_shared_from_this<Impl> {
                     break;
                 }
                 case v1::Envelope::kError:
-                    fail("head office refused: " + in.error().message());
+                    fail(refusal(in.error()));
                     l->close();
                     break;
                 default: break;  // nothing else is meant for a terminal; ignored

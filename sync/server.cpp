@@ -25,6 +25,12 @@ std::filesystem::file_time_type modified(const std::filesystem::path& file) {
     std::error_code ec;
     return std::filesystem::last_write_time(file, ec);
 }
+
+// What a terminal is told when head office could not do what it asked.
+template <typename Outcome>
+v1::SyncErrorCode error_code(const Outcome& outcome) {
+    return outcome.try_later ? v1::SYNC_ERROR_CODE_TRY_LATER : v1::SYNC_ERROR_CODE_INTERNAL;
+}
 }  // namespace
 
 struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
@@ -215,7 +221,8 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
 
     asio::awaitable<void> refuse(const std::shared_ptr<Link>& link, const std::string& peer, v1::SyncErrorCode code,
                                  const std::string& why) {
-        spdlog::warn("sync: {} refused: {}", peer, why);
+        spdlog::warn("sync: {} refused{}: {}", peer,
+                     code == v1::SYNC_ERROR_CODE_TRY_LATER ? " (told to try later)" : "", why);
         co_await link->send_and_close(make_error(code, why));
     }
 
@@ -321,7 +328,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
         };
         const HelloOutcome welcomed = co_await complete(ask_hello);
         if (!welcomed.error.empty()) {
-            co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, welcomed.error);
+            co_await refuse(link, peer, error_code(welcomed), welcomed.error);
             co_return;
         }
         std::uint64_t stored = welcomed.stored_through;
@@ -371,7 +378,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                     };
                     const StoreOutcome outcome = co_await complete(store_batch);
                     if (!outcome.error.empty()) {
-                        co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, outcome.error);
+                        co_await refuse(link, peer, error_code(outcome), outcome.error);
                         break;
                     }
                     stored = outcome.stored_through;
@@ -395,7 +402,7 @@ struct SyncServer::Impl : std::enable_shared_from_this<Impl> {
                     };
                     const CatalogOutcome outcome = co_await complete(read_delta);
                     if (!outcome.error.empty()) {
-                        co_await refuse(link, peer, v1::SYNC_ERROR_CODE_INTERNAL, outcome.error);
+                        co_await refuse(link, peer, error_code(outcome), outcome.error);
                         break;
                     }
                     v1::Envelope delta;

@@ -30,20 +30,25 @@ class io_context;
 
 namespace loyalty::sync {
 
+// `try_later` on an error: it is head office's state (its database down, its disk full), not the
+// terminal's request; the terminal is told SYNC_ERROR_CODE_TRY_LATER instead of INTERNAL.
 struct StoreOutcome {
     std::uint64_t stored_through = 0;  // the highest sequence now held for the terminal
     std::string error;                 // non-empty: nothing was stored, the link is closed
+    bool try_later = false;
 };
 
 struct HelloOutcome {
     std::uint64_t stored_through = 0;  // the highest sequence held for the terminal's database
     bool database_restored = false;    // see Welcome.database_restored
     std::string error;                 // non-empty: the terminal is refused with this reason
+    bool try_later = false;
 };
 
 struct CatalogOutcome {
     std::shared_ptr<const std::vector<v1::CatalogDelta>> parts;  // null or empty: nothing newer
     std::string error;                                           // non-empty: the link is closed with it
+    bool try_later = false;
 };
 
 // What the server needs from head office's storage. Calls come on the server's thread; hello(),

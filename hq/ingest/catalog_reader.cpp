@@ -37,7 +37,7 @@ void CatalogReader::request(std::uint64_t have, std::uint64_t known, Done done) 
             return;
         }
     }
-    done(nullptr, "head office is shutting down");
+    done(nullptr, "head office is shutting down", true);
 }
 
 void CatalogReader::run() {
@@ -52,13 +52,18 @@ void CatalogReader::run() {
         }
         Parts parts;
         std::string error;
+        bool try_later = false;
         try {
             parts = answer(request);
+        } catch (const StorageError& e) {
+            error = std::string("the catalog cannot be read: ") + e.what();
+            try_later = e.transient();
+            spdlog::error("catalog: delta from version {}: {}", request.have, e.what());
         } catch (const std::exception& e) {
             error = std::string("the catalog cannot be read: ") + e.what();
             spdlog::error("catalog: delta from version {}: {}", request.have, e.what());
         }
-        request.done(std::move(parts), error);
+        request.done(std::move(parts), error, try_later);
     }
 }
 

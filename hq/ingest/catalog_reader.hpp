@@ -26,7 +26,8 @@ class CatalogReader {
 public:
     using Parts = std::shared_ptr<const std::vector<v1::CatalogDelta>>;
     // `parts` empty: nothing newer than `have`. `error` non-empty: the delta could not be read.
-    using Done = std::function<void(Parts parts, const std::string& error)>;
+    // `error` non-empty: nothing could be read; `try_later` when that is the database's state.
+    using Done = std::function<void(Parts parts, const std::string& error, bool try_later)>;
 
     struct Stats {
         std::uint64_t requests = 0;

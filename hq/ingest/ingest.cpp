@@ -17,6 +17,12 @@ constexpr std::size_t k_apply_chunk = 500;
 // Behind by more than this, applying takes turns with storing instead of waiting for a lull
 // (about ten seconds of applying).
 constexpr std::uint64_t k_apply_behind_limit = 1'000'000;
+
+// Head office's state (database down, disk full) rather than the request's.
+bool transient(const std::exception& e) {
+    const auto* storage = dynamic_cast<const StorageError*>(&e);
+    return storage != nullptr && storage->transient();
+}
 }  // namespace
 
 Ingest::Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader)
@@ -54,7 +60,7 @@ void Ingest::submit(Job job) {
             return;
         }
     }
-    job.finish("head office is shutting down");
+    job.finish({"head office is shutting down", true});
 }
 
 void Ingest::writer_loop() {
@@ -110,15 +116,17 @@ void Ingest::writer_loop() {
 }
 
 void Ingest::store_group(std::deque<Job>& group) {
-    std::string error;
+    Failure failed;
     try {
         writer_->write_group([&] {
             for (auto& job : group)
                 job.run();
         });
     } catch (const std::exception& e) {
-        error = std::string("storage failed, nothing of this batch was kept: ") + e.what();
-        spdlog::error("ingest: {} ({} request(s) refused)", e.what(), group.size());
+        failed.error = std::string("storage failed, nothing of this batch was kept: ") + e.what();
+        failed.try_later = transient(e);
+        spdlog::error("ingest: {} ({} request(s) refused{})", e.what(), group.size(),
+                      failed.try_later ? ", told to try later" : "");
     }
     {
         std::lock_guard lock(mutex_);
@@ -126,7 +134,7 @@ void Ingest::store_group(std::deque<Job>& group) {
     }
     refresh_catalog_version();
     for (auto& job : group)
-        job.finish(error);
+        job.finish(failed);
 }
 
 void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
@@ -155,12 +163,16 @@ void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
                            }
                        } catch (const std::exception& e) {
                            outcome->error = std::string("head office cannot record this terminal: ") + e.what();
+                           outcome->try_later = transient(e);
                            spdlog::error("ingest: hello of {}: {}", contact.terminal_id, e.what());
                        }
                    },
                .finish =
-                   [outcome, done = std::move(done)](const std::string& error) {
-                       if (!error.empty()) outcome->error = error;
+                   [outcome, done = std::move(done)](const Failure& failed) {
+                       if (!failed.error.empty()) {
+                           outcome->error = failed.error;
+                           outcome->try_later = failed.try_later;
+                       }
                        done(*outcome);
                    }});
 }
@@ -179,12 +191,16 @@ void Ingest::store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
                            *stored = result.new_events;
                        } catch (const std::exception& e) {
                            outcome->error = std::string("batch refused, nothing of it was stored: ") + e.what();
+                           outcome->try_later = transient(e);
                            spdlog::error("ingest: batch of {}: {}", terminal, e.what());
                        }
                    },
                .finish =
-                   [this, outcome, stored, done = std::move(done)](const std::string& error) {
-                       if (!error.empty()) outcome->error = error;
+                   [this, outcome, stored, done = std::move(done)](const Failure& failed) {
+                       if (!failed.error.empty()) {
+                           outcome->error = failed.error;
+                           outcome->try_later = failed.try_later;
+                       }
                        if (outcome->error.empty()) {
                            std::lock_guard lock(mutex_);
                            stats_.events += *stored;
@@ -204,7 +220,7 @@ void Ingest::disconnected(const sync::PeerIdentity& peer) {
                            spdlog::warn("ingest: disconnect of {} not recorded: {}", terminal, e.what());
                        }
                    },
-               .finish = [](const std::string&) {}});
+               .finish = [](const Failure&) {}});
 }
 
 void Ingest::refresh_catalog_version() {
@@ -221,8 +237,8 @@ std::uint64_t Ingest::catalog_version() {
 
 void Ingest::catalog_since(std::uint64_t have_version, std::function<void(sync::CatalogOutcome)> done) {
     catalog_.request(have_version, catalog_version_,
-                     [done = std::move(done)](CatalogReader::Parts parts, const std::string& error) {
-                         done({std::move(parts), error});
+                     [done = std::move(done)](CatalogReader::Parts parts, const std::string& error, bool try_later) {
+                         done({std::move(parts), error, try_later});
                      });
 }
 

@@ -55,9 +55,14 @@ public:
     IngestStats stats() const;
 
 private:
+    // Why a job's work was not kept: empty when it was committed.
+    struct Failure {
+        std::string error;
+        bool try_later = false;  // head office's state (database down, disk full), not the request
+    };
     struct Job {
-        std::function<void()> run;                             // inside the group's transaction
-        std::function<void(const std::string& error)> finish;  // after it: "" when committed
+        std::function<void()> run;                          // inside the group's transaction
+        std::function<void(const Failure& failed)> finish;  // after it
     };
     void submit(Job job);
     void writer_loop();

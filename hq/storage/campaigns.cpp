@@ -205,7 +205,7 @@ std::optional<Campaigns::Stored> Campaigns::find(const std::string& campaign_id)
         out.emplace();
         if (!out->campaign.ParseFromString(read.column_blob(0))) {
             read.reset();
-            throw StorageError("campaign " + campaign_id + " cannot be read");
+            throw StorageError(StorageErrc::corrupt, "campaign " + campaign_id + " cannot be read");
         }
         out->state = static_cast<v1::CampaignState>(read.column_int64(1));
         if (!read.column_is_null(2)) out->last_run = read.column_int64(2);
@@ -217,11 +217,13 @@ std::optional<Campaigns::Stored> Campaigns::find(const std::string& campaign_id)
 void Campaigns::put(const v1::Campaign& campaign, std::int64_t now_ms) {
     const auto held = find(campaign.campaign_id());
     if (held && held->state == v1::CAMPAIGN_STATE_RETIRED) {
-        throw StorageError("campaign " + campaign.campaign_id() + " was retired: give a new campaign another id");
+        throw StorageError(StorageErrc::conflict,
+                           "campaign " + campaign.campaign_id() + " was retired: give a new campaign another id");
     }
     if (held && held->campaign.offer_id() != campaign.offer_id()) {
-        throw StorageError("campaign " + campaign.campaign_id() + " assigns offer " + held->campaign.offer_id() +
-                           ": its offer cannot change (retire it and add a new campaign)");
+        throw StorageError(StorageErrc::conflict, "campaign " + campaign.campaign_id() + " assigns offer " +
+                                                      held->campaign.offer_id() +
+                                                      ": its offer cannot change (retire it and add a new campaign)");
     }
     // Members chosen under one control share or limit and members under another would not compare.
     if (held && (held->campaign.control_basis_points() != campaign.control_basis_points() ||
@@ -231,9 +233,11 @@ void Campaigns::put(const v1::Campaign& campaign, std::int64_t now_ms) {
         const bool has_members = any.step();
         any.reset();
         if (has_members) {
-            throw StorageError("campaign " + campaign.campaign_id() +
-                               " has members: its control share and per_customer cannot change (retire it and add a "
-                               "new campaign)");
+            throw StorageError(
+                StorageErrc::conflict,
+                "campaign " + campaign.campaign_id() +
+                    " has members: its control share and per_customer cannot change (retire it and add a "
+                    "new campaign)");
         }
     }
     // One campaign per offer: another's members holding it would spoil this one's control group.
@@ -243,8 +247,9 @@ void Campaigns::put(const v1::Campaign& campaign, std::int64_t now_ms) {
     const std::optional<std::string> taken = other.step() ? std::optional{other.column_text(0)} : std::nullopt;
     other.reset();
     if (taken) {
-        throw StorageError("offer " + campaign.offer_id() + " is campaign " + *taken +
-                           "'s: a control group must not get the offer through another campaign");
+        throw StorageError(StorageErrc::conflict,
+                           "offer " + campaign.offer_id() + " is campaign " + *taken +
+                               "'s: a control group must not get the offer through another campaign");
     }
     db_.cached(
            "INSERT INTO campaigns (campaign_id, offer_id, body, state, added_at, changed_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -279,7 +284,8 @@ void Campaigns::withdraw_members(const v1::Campaign& c, bool withdraw) {
 bool Campaigns::set_state(const std::string& campaign_id, v1::CampaignState state, std::int64_t now_ms) {
     const auto held = find(campaign_id);
     if (!held) return false;
-    if (held->state == v1::CAMPAIGN_STATE_RETIRED) throw StorageError("campaign " + campaign_id + " is retired");
+    if (held->state == v1::CAMPAIGN_STATE_RETIRED)
+        throw StorageError(StorageErrc::conflict, "campaign " + campaign_id + " is retired");
     if (held->state == state) return true;
     db_.cached("UPDATE campaigns SET state = ?, changed_at = ? WHERE campaign_id = ?")
         .bind_all(std::int64_t{state}, now_ms, campaign_id)
@@ -363,7 +369,7 @@ std::vector<TargetingRun> Campaigns::run(std::int64_t now_ms, const std::string&
     while (read.step())
         ids.push_back(read.column_text(0));
     read.reset();
-    if (!only.empty() && ids.empty()) throw StorageError("no campaign " + only);
+    if (!only.empty() && ids.empty()) throw StorageError(StorageErrc::not_found, "no campaign " + only);
     for (const auto& id : ids) {
         if (stop && stop()) break;
         if (auto stored = find(id)) runs.push_back(target(*stored, now_ms, stop));

@@ -1,5 +1,6 @@
 // SqliteStorage: head office's Storage on one SQLite file (WAL, synchronous=FULL). Schema and
 // the rules of ingest are in docs/head-office.md.
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <array>
@@ -306,6 +307,38 @@ std::int64_t scalar(sqlite::Statement& query) {
     return value;
 }
 
+// SQLite's result codes as storage errors (the backend's boundary): what the database's state
+// causes (full, unavailable) is told apart from what the request does (invalid, conflict).
+StorageErrc kind_of(const sqlite::Error& e) {
+    switch (e.primary_code()) {
+        case SQLITE_FULL: return StorageErrc::full;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_IOERR:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PROTOCOL:
+        case SQLITE_NOMEM:
+        case SQLITE_PERM:
+        case SQLITE_READONLY:
+        case SQLITE_AUTH: return StorageErrc::unavailable;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB: return StorageErrc::corrupt;
+        case SQLITE_CONSTRAINT: return StorageErrc::conflict;
+        case SQLITE_NOTFOUND: return StorageErrc::not_found;
+        default: return StorageErrc::invalid;
+    }
+}
+
+// Runs `work`, its SQLite errors thrown again as StorageError.
+template <typename Work>
+auto translated(Work&& work) -> decltype(work()) {
+    try {
+        return work();
+    } catch (const sqlite::Error& e) {
+        throw StorageError(kind_of(e), e.what());
+    }
+}
+
 class SqliteStorage final : public Storage {
 public:
     explicit SqliteStorage(const std::filesystem::path& file) : db_(open(file)), profiles_(db_) {}
@@ -313,19 +346,25 @@ public:
     // ---- sync --------------------------------------------------------------------------------------
 
     void write_group(const std::function<void()>& work) override {
-        sqlite::Transaction tx(db_);
-        pending_version_.reset();
-        try {
-            work();
-            tx.commit();
-        } catch (...) {
+        translated([&] {
+            sqlite::Transaction tx(db_);
             pending_version_.reset();
-            throw;
-        }
-        pending_version_.reset();
+            try {
+                work();
+                tx.commit();
+            } catch (...) {
+                pending_version_.reset();
+                throw;
+            }
+            pending_version_.reset();
+        });
     }
 
     HelloResult record_hello(const TerminalContact& c) override {
+        return translated([&] { return hello(c); });
+    }
+
+    HelloResult hello(const TerminalContact& c) {
         return in_savepoint([&] {
             HelloResult result;
             const std::int64_t at = to_unix_ms(c.at);
@@ -407,19 +446,28 @@ public:
     }
 
     void record_disconnect(const std::string& terminal_id, Clock::time_point at) override {
-        db_.cached("UPDATE terminals SET connected = max(connected - 1, 0), last_contact = ? WHERE terminal_id = ?")
-            .bind_all(to_unix_ms(at), terminal_id)
-            .run();
+        translated([&] {
+            db_.cached("UPDATE terminals SET connected = max(connected - 1, 0), last_contact = ? WHERE terminal_id = ?")
+                .bind_all(to_unix_ms(at), terminal_id)
+                .run();
+        });
     }
 
-    void forget_connections() override { db_.exec("UPDATE terminals SET connected = 0"); }
+    void forget_connections() override {
+        translated([&] { db_.exec("UPDATE terminals SET connected = 0"); });
+    }
 
     BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
                             Clock::time_point received_at) override {
+        return translated([&] { return store(terminal_id, batch, received_at); });
+    }
+
+    BatchResult store(const std::string& terminal_id, const v1::EventBatch& batch, Clock::time_point received_at) {
         return in_savepoint([&] {
             auto& find = db_.cached("SELECT store_id, epoch, stored_through FROM terminals WHERE terminal_id = ?");
             find.bind(1, terminal_id);
-            if (!find.step()) throw StorageError("terminal " + terminal_id + " sent events before its hello");
+            if (!find.step())
+                throw StorageError(StorageErrc::invalid, "terminal " + terminal_id + " sent events before its hello");
             const std::string store_id = find.column_text(0);
             const std::int64_t epoch = find.column_int64(1);
             auto stored = static_cast<std::uint64_t>(find.column_int64(2));
@@ -431,7 +479,8 @@ public:
                 const std::uint64_t sequence = event.header().sequence();
                 const std::string_view kind = event_kind(event);
                 if (sequence == 0 || sequence > static_cast<std::uint64_t>(INT64_MAX)) {
-                    throw StorageError("event with sequence " + std::to_string(sequence) + " (must be 1 or more)");
+                    throw StorageError(StorageErrc::invalid,
+                                       "event with sequence " + std::to_string(sequence) + " (must be 1 or more)");
                 }
                 const bool known = !kind.empty();
                 event.SerializeToString(&body);
@@ -499,7 +548,8 @@ public:
                 if (!row.known) continue;  // kept unread; recorded as a conflict when it was stored
                 std::string problem;
                 try {
-                    if (!event.ParseFromString(row.body)) throw StorageError("its stored body cannot be read");
+                    if (!event.ParseFromString(row.body))
+                        throw StorageError(StorageErrc::corrupt, "its stored body cannot be read");
                     in_savepoint([&] { apply(event, row.id, row.store_id, row.terminal_id, row.received_at); });
                 } catch (const sqlite::Error& e) {
                     // The database's trouble (disk full, I/O) is not the event's: nothing of this
@@ -507,6 +557,7 @@ public:
                     if (!e.is_constraint_violation()) throw;
                     problem = e.what();
                 } catch (const StorageError& e) {
+                    if (e.transient()) throw;
                     problem = e.what();
                 }
                 if (!problem.empty()) {
@@ -524,18 +575,27 @@ public:
     }
 
     std::uint64_t unapplied() override {
-        return static_cast<std::uint64_t>(
-            scalar(db_.cached("SELECT coalesce((SELECT max(id) FROM events), 0) - "
-                              "(SELECT value FROM meta WHERE key = 'applied_through')")));
+        return translated([&] {
+            return static_cast<std::uint64_t>(
+                scalar(db_.cached("SELECT coalesce((SELECT max(id) FROM events), 0) - "
+                                  "(SELECT value FROM meta WHERE key = 'applied_through')")));
+        });
     }
 
     // ---- catalog -----------------------------------------------------------------------------------
 
     std::uint64_t catalog_version() override {
-        return static_cast<std::uint64_t>(scalar(db_.cached("SELECT value FROM meta WHERE key = 'catalog_version'")));
+        return translated([&] {
+            return static_cast<std::uint64_t>(
+                scalar(db_.cached("SELECT value FROM meta WHERE key = 'catalog_version'")));
+        });
     }
 
     std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have, std::size_t part_bytes) override {
+        return translated([&] { return catalog_delta(have, part_bytes); });
+    }
+
+    std::vector<v1::CatalogDelta> catalog_delta(std::uint64_t have, std::size_t part_bytes) {
         sqlite::Transaction snapshot(db_, sqlite::Transaction::Kind::deferred);
         const std::uint64_t now = catalog_version();
         if (have == now) return {};
@@ -554,7 +614,7 @@ public:
             }
             v1::Offer offer;
             if (!offer.ParseFromString(offers.column_blob(1))) {
-                throw StorageError("offer " + offers.column_text(0) + " cannot be read");
+                throw StorageError(StorageErrc::corrupt, "offer " + offers.column_text(0) + " cannot be read");
             }
             parts.offer(std::move(offer));
         }
@@ -625,7 +685,8 @@ public:
         rules.bind(1, after);
         if (rules.step()) {
             v1::PointsRules r;
-            if (!r.ParseFromString(rules.column_blob(0))) throw StorageError("points rules cannot be read");
+            if (!r.ParseFromString(rules.column_blob(0)))
+                throw StorageError(StorageErrc::corrupt, "points rules cannot be read");
             parts.rules(r);
         }
         rules.reset();
@@ -639,8 +700,10 @@ public:
             const std::int64_t now = to_unix_ms(Clock::now());
             for (const v1::Offer& offer : list) {
                 if (auto owner = campaign_of(offer.offer_id())) {
-                    throw StorageError("offer " + offer.offer_id() + " is campaign " + *owner +
-                                       "'s: change it with the campaign (campaign add), or retire the campaign first");
+                    throw StorageError(
+                        StorageErrc::conflict,
+                        "offer " + offer.offer_id() + " is campaign " + *owner +
+                            "'s: change it with the campaign (campaign add), or retire the campaign first");
                 }
                 put_offer(offer, now);
             }
@@ -700,7 +763,8 @@ public:
         select.bind(1, include_retired ? std::int64_t{1} : std::int64_t{0});
         while (select.step()) {
             OfferRow& row = rows.emplace_back();
-            if (!row.offer.ParseFromString(select.column_blob(0))) throw StorageError("an offer cannot be read");
+            if (!row.offer.ParseFromString(select.column_blob(0)))
+                throw StorageError(StorageErrc::corrupt, "an offer cannot be read");
             row.retired = select.column_int64(1) != 0;
             row.redemptions = static_cast<std::uint64_t>(select.column_int64(2));
             row.discount_minor_units = select.column_int64(3);
@@ -746,17 +810,18 @@ public:
             offer.bind(1, a.offer_id());
             const bool live = offer.step();
             offer.reset();
-            if (!live) throw StorageError("no live offer " + a.offer_id());
+            if (!live) throw StorageError(StorageErrc::not_found, "no live offer " + a.offer_id());
             if (auto owner = campaign_of(a.offer_id())) {
                 throw StorageError(
+                    StorageErrc::conflict,
                     "offer " + a.offer_id() + " is campaign " + *owner +
-                    "'s: its members are chosen by targeting, with a control group that must not have it");
+                        "'s: its members are chosen by targeting, with a control group that must not have it");
             }
             auto& customer = db_.cached("SELECT 1 FROM customers WHERE customer_id = ?");
             customer.bind(1, a.customer_id());
             const bool known = customer.step();
             customer.reset();
-            if (!known) throw StorageError("no customer " + a.customer_id());
+            if (!known) throw StorageError(StorageErrc::not_found, "no customer " + a.customer_id());
             auto& insert = db_.cached(
                 "INSERT OR REPLACE INTO assignments (offer_id, customer_id, code, uses_left, expires_at, assigned_at, "
                 "withdrawn, changed_version) VALUES (?, ?, ?, ?, ?, ?, 0, ?)");
@@ -972,7 +1037,8 @@ private:
             ::chmod(file.c_str(), 0600);
             db.exec("PRAGMA busy_timeout = 10000");
             if (db.query_text("PRAGMA journal_mode = WAL") != "wal") {
-                throw StorageError("database " + file.string() + ": the file system does not support WAL mode");
+                throw StorageError(StorageErrc::unavailable,
+                                   "database " + file.string() + ": the file system does not support WAL mode");
             }
             db.exec("PRAGMA synchronous = FULL");
             db.exec("PRAGMA foreign_keys = ON");
@@ -985,9 +1051,9 @@ private:
             backfill_profiling(db);
             return db;
         } catch (const sqlite::SchemaError& e) {
-            throw StorageError(e.what());
+            throw StorageError(StorageErrc::invalid, e.what());
         } catch (const sqlite::Error& e) {
-            throw StorageError("database " + file.string() + " cannot be opened: " + e.what());
+            throw StorageError(kind_of(e), "database " + file.string() + " cannot be opened: " + e.what());
         }
     }
 
@@ -1539,20 +1605,23 @@ private:
             read.reset();
             if (offer != nullptr) {
                 if (known && held.campaign_id() != campaign.campaign_id()) {
-                    throw StorageError("offer " + campaign.offer_id() + " exists already" +
-                                       (held.campaign_id().empty() ? std::string{" (added with offer add)"}
-                                                                   : " (campaign " + held.campaign_id() + "'s)") +
-                                       ": give the campaign's offer another offer_id");
+                    throw StorageError(StorageErrc::conflict,
+                                       "offer " + campaign.offer_id() + " exists already" +
+                                           (held.campaign_id().empty() ? std::string{" (added with offer add)"}
+                                                                       : " (campaign " + held.campaign_id() + "'s)") +
+                                           ": give the campaign's offer another offer_id");
                 }
                 put_offer(*offer, now);
             } else if (!live) {
                 throw StorageError(
+                    StorageErrc::not_found,
                     "no live offer " + campaign.offer_id() +
-                    ": add it with `loyalty-hq offer add`, or define it in the campaign's [offer] table");
+                        ": add it with `loyalty-hq offer add`, or define it in the campaign's [offer] table");
             } else if (held.targeting().audience() != v1::AUDIENCE_ASSIGNED) {
-                throw StorageError("offer " + campaign.offer_id() +
-                                   " is not for assigned customers only (targeting.audience must be "
-                                   "AUDIENCE_ASSIGNED): everyone could have it, the control group too");
+                throw StorageError(StorageErrc::conflict,
+                                   "offer " + campaign.offer_id() +
+                                       " is not for assigned customers only (targeting.audience must be "
+                                       "AUDIENCE_ASSIGNED): everyone could have it, the control group too");
             }
             campaigns_.put(campaign, now);
         });

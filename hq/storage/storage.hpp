@@ -36,6 +36,7 @@
 #include "hq/rules/affinity_rules.hpp"
 #include "hq/rules/alert_rules.hpp"
 #include "hq/rules/profile_rules.hpp"
+#include "hq/storage/storage_error.hpp"
 #include "loyalty/v1/campaign.pb.h"
 #include "loyalty/v1/catalog.pb.h"
 #include "loyalty/v1/sync.pb.h"
@@ -52,11 +53,6 @@ using rules::StoreLocation;
 using rules::TierThresholds;
 
 using Clock = std::chrono::system_clock;
-
-class StorageError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 // What a terminal said in its hello.
 struct TerminalContact {

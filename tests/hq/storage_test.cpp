@@ -12,6 +12,7 @@
 #include "hq/ingest/catalog_reader.hpp"
 #include "terminal/store/local_store.hpp"
 #include "tests/store/sample_sale.hpp"
+#include "tests/support/small_disk.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace loyalty;
@@ -196,16 +197,20 @@ TEST_CASE("a batch the storage cannot take fails alone and leaves nothing, the r
     v1::Event unnumbered = purchase(2);
     unnumbered.mutable_header()->set_sequence(0);
     std::string refused;
+    hq::StorageErrc refused_kind{};
     hq::BatchResult good;
     s->write_group([&] {
         try {
             s->store_batch("S0042-T03", batch_of({purchase(1), unnumbered}), hq::Clock::now());
         } catch (const hq::StorageError& e) {
             refused = e.what();
+            refused_kind = e.kind();
+            CHECK_FALSE(e.transient());
         }
         good = s->store_batch("S0042-T04", batch_of({purchase(1, "S0042-T04")}), hq::Clock::now());
     });
     CHECK(refused.find("event with sequence 0") != std::string::npos);
+    CHECK(refused_kind == hq::StorageErrc::invalid);
     CHECK(good.stored_through == 1);
     CHECK(count(dir / "hq.db", "SELECT count(*) FROM events WHERE terminal_id = 'S0042-T03'") == 0);
     CHECK(count(dir / "hq.db", "SELECT count(*) FROM events WHERE terminal_id = 'S0042-T04'") == 1);
@@ -671,7 +676,7 @@ TEST_CASE("catalog deltas are read on the reader's thread once per change and sh
     auto ask = [](hq::CatalogReader& r, std::uint64_t have, std::uint64_t known) {
         std::promise<Answer> answered;
         auto future = answered.get_future();
-        r.request(have, known, [&answered](hq::CatalogReader::Parts parts, const std::string& error) {
+        r.request(have, known, [&answered](hq::CatalogReader::Parts parts, const std::string& error, bool) {
             answered.set_value({std::move(parts), error});
         });
         return future.get();
@@ -711,4 +716,61 @@ TEST_CASE("catalog deltas are read on the reader's thread once per change and sh
 
     reader.stop();
     CHECK_THAT(ask(reader, 0, 2).error, Catch::Contains("shutting down"));
+}
+
+TEST_CASE(
+    "a full disk is head office's state, not the batch's: refused as full, nothing half-kept, stored once there is "
+    "room") {
+    test::SmallDisk disk(8 << 20);
+    auto s = hq::open_sqlite_storage(disk.path() / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    store(*s, batch_of({purchase(1)}));
+    CHECK(disk.fill() > 0);
+    v1::EventBatch backlog;
+    for (std::uint64_t n = 2; n <= 200; ++n)
+        *backlog.add_events() = purchase(n);
+    hq::StorageErrc kind{};
+    bool transient = false;
+    std::string what;
+    try {
+        s->write_group([&] { s->store_batch("S0042-T03", backlog, hq::Clock::now()); });
+    } catch (const hq::StorageError& e) {
+        kind = e.kind();
+        transient = e.transient();
+        what = e.what();
+    }
+    INFO(what);
+    CHECK(kind == hq::StorageErrc::full);
+    CHECK(transient);
+    CHECK(hq::make_error_code(kind).message() == "no space left for the database");
+    disk.free();
+    const hq::BatchResult result = store(*s, backlog);
+    CHECK(result.new_events == 199);  // none of them was kept by the failed attempt
+    CHECK(result.stored_through == 200);
+    CHECK(count(disk.path() / "hq.db", "SELECT count(*) FROM sales") == 200);
+}
+
+TEST_CASE("storage errors name their kind: unknown, conflicting and unreadable are told apart") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    v1::OfferAssignment unknown;
+    unknown.set_offer_id("NOPE");
+    unknown.set_customer_id("C1");
+    try {
+        s->assign(unknown);
+        FAIL("an assignment of an unknown offer was accepted");
+    } catch (const hq::StorageError& e) {
+        CHECK(e.kind() == hq::StorageErrc::not_found);
+        CHECK_FALSE(e.transient());
+        CHECK_THAT(e.what(), Catch::Contains("no live offer NOPE"));
+    }
+    s.reset();
+    test::write_file(dir / "garbage.db", std::string(8192, 'x'));
+    try {
+        (void)hq::open_sqlite_storage(dir / "garbage.db");
+        FAIL("a file that is no database was opened");
+    } catch (const hq::StorageError& e) {
+        CHECK(e.kind() == hq::StorageErrc::corrupt);
+        CHECK_THAT(e.what(), Catch::Contains("garbage.db"));
+    }
 }

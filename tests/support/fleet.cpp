@@ -90,8 +90,8 @@ HeadOffice::HeadOffice(TempDir& d, std::string n)
 void HeadOffice::write_config() {
     write_file(config, "currency = \"EUR\"\n[server]\nlisten = \"127.0.0.1\"\nport = " + std::to_string(port) +
                            "\n[tls]\nca_file = \"ca/ca.pem\"\ncert_file = \"" + cert_file + "\"\nkey_file = \"" +
-                           key_file + "\"\ncrl_file = \"" + crl_file + "\"\n[storage]\ndatabase = \"" + name +
-                           "/hq.db\"\n");
+                           key_file + "\"\ncrl_file = \"" + crl_file + "\"\n[storage]\ndatabase = \"" +
+                           database.string() + "\"\n");
 }
 
 void HeadOffice::start() {
