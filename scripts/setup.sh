@@ -21,6 +21,8 @@ packages=(
   libhowardhinnant-date-dev tzdata   # store time zones (GCC 12 has no std::chrono tz database)
   catch2              # tests (Catch2 2.13)
   socat               # tests: a pty pair stands in for a serial card reader
+  libpq-dev           # head office's PostgreSQL backend (libpq 15)
+  postgresql-15 postgresql-common   # tests: a throw-away PostgreSQL server (scripts/pg-test-server.sh)
   "$@"                # what the calling script needs besides
 )
 
