@@ -118,10 +118,10 @@ void Ingest::writer_loop() {
 void Ingest::store_group(std::deque<Job>& group) {
     Failure failed;
     try {
-        writer_->write_group([&] {
-            for (auto& job : group)
-                job.run();
-        });
+        const auto write = writer_->begin_journal();
+        for (auto& job : group)
+            job.run(*write);
+        write->commit();
     } catch (const std::exception& e) {
         failed.error = std::string("storage failed, nothing of this batch was kept: ") + e.what();
         failed.try_later = transient(e);
@@ -150,9 +150,9 @@ void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
                             .at = Clock::now()};
     auto outcome = std::make_shared<sync::HelloOutcome>();
     submit(Job{.run =
-                   [this, contact, outcome] {
+                   [contact, outcome](JournalWrite& write) {
                        try {
-                           const HelloResult result = writer_->record_hello(contact);
+                           const HelloResult result = write.record_hello(contact);
                            outcome->stored_through = result.stored_through;
                            outcome->database_restored = result.database_restored;
                            if (!result.database_restored && outcome->stored_through < contact.acked_through) {
@@ -184,9 +184,9 @@ void Ingest::store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
     auto stored = std::make_shared<std::size_t>(0);
     std::string terminal = peer.terminal_id;
     submit(Job{.run =
-                   [this, terminal, events, outcome, stored] {
+                   [terminal, events, outcome, stored](JournalWrite& write) {
                        try {
-                           const BatchResult result = writer_->store_batch(terminal, *events, Clock::now());
+                           const BatchResult result = write.store_batch(terminal, *events, Clock::now());
                            outcome->stored_through = result.stored_through;
                            *stored = result.new_events;
                        } catch (const std::exception& e) {
@@ -213,9 +213,9 @@ void Ingest::store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
 void Ingest::disconnected(const sync::PeerIdentity& peer) {
     std::string terminal = peer.terminal_id;
     submit(Job{.run =
-                   [this, terminal] {
+                   [terminal](JournalWrite& write) {
                        try {
-                           writer_->record_disconnect(terminal, Clock::now());
+                           write.record_disconnect(terminal, Clock::now());
                        } catch (const std::exception& e) {
                            spdlog::warn("ingest: disconnect of {} not recorded: {}", terminal, e.what());
                        }

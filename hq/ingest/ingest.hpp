@@ -61,7 +61,7 @@ private:
         bool try_later = false;  // head office's state (database down, disk full), not the request
     };
     struct Job {
-        std::function<void()> run;                          // inside the group's transaction
+        std::function<void(JournalWrite& group)> run;       // inside the group's transaction
         std::function<void(const Failure& failed)> finish;  // after it
     };
     void submit(Job job);

@@ -345,7 +345,39 @@ public:
 
     // ---- sync --------------------------------------------------------------------------------------
 
-    void write_group(const std::function<void()>& work) override {
+    // The group commit: one transaction, a savepoint per call.
+    class Write final : public JournalWrite {
+    public:
+        explicit Write(SqliteStorage& storage) : storage_(storage) {
+            translated([&] { tx_.emplace(storage_.db_); });
+            storage_.pending_version_.reset();
+        }
+        ~Write() override { storage_.pending_version_.reset(); }  // tx_ rolls back unless committed
+
+        HelloResult record_hello(const TerminalContact& c) override {
+            return translated([&] { return storage_.hello(c); });
+        }
+        void record_disconnect(const std::string& terminal_id, Clock::time_point at) override {
+            translated([&] { storage_.disconnect(terminal_id, at); });
+        }
+        BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
+                                Clock::time_point received_at) override {
+            return translated([&] { return storage_.store(terminal_id, batch, received_at); });
+        }
+        void commit() override {
+            translated([&] { tx_->commit(); });
+            storage_.pending_version_.reset();
+        }
+
+    private:
+        SqliteStorage& storage_;
+        std::optional<sqlite::Transaction> tx_;
+    };
+
+    std::unique_ptr<JournalWrite> begin_journal() override { return std::make_unique<Write>(*this); }
+
+    // Runs `work` in one durable transaction (the storage's own multi-step jobs).
+    void write_group(const std::function<void()>& work) {
         translated([&] {
             sqlite::Transaction tx(db_);
             pending_version_.reset();
@@ -358,10 +390,6 @@ public:
             }
             pending_version_.reset();
         });
-    }
-
-    HelloResult record_hello(const TerminalContact& c) override {
-        return translated([&] { return hello(c); });
     }
 
     HelloResult hello(const TerminalContact& c) {
@@ -445,21 +473,14 @@ public:
         });
     }
 
-    void record_disconnect(const std::string& terminal_id, Clock::time_point at) override {
-        translated([&] {
-            db_.cached("UPDATE terminals SET connected = max(connected - 1, 0), last_contact = ? WHERE terminal_id = ?")
-                .bind_all(to_unix_ms(at), terminal_id)
-                .run();
-        });
+    void disconnect(const std::string& terminal_id, Clock::time_point at) {
+        db_.cached("UPDATE terminals SET connected = max(connected - 1, 0), last_contact = ? WHERE terminal_id = ?")
+            .bind_all(to_unix_ms(at), terminal_id)
+            .run();
     }
 
     void forget_connections() override {
         translated([&] { db_.exec("UPDATE terminals SET connected = 0"); });
-    }
-
-    BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
-                            Clock::time_point received_at) override {
-        return translated([&] { return store(terminal_id, batch, received_at); });
     }
 
     BatchResult store(const std::string& terminal_id, const v1::EventBatch& batch, Clock::time_point received_at) {

@@ -2,10 +2,10 @@
 // backend can take SQLite's place for chains that outgrow one machine. SqliteStorage
 // (sqlite_storage.hpp) is the one there is today.
 //
-// Sync's writes (hello, batches, disconnects) are made inside write_group(), which the ingest's
-// writer thread uses to commit many terminals' batches durably in one transaction (group commit):
-// each call inside it succeeds or changes nothing (a savepoint each), and none is durable before
-// write_group() returns.
+// Sync's writes (hello, batches, disconnects) go through a JournalWrite, the transaction object
+// the ingest's writer thread uses to commit many terminals' batches durably at once (group
+// commit): each call on it succeeds or changes nothing (a savepoint each), none is durable before
+// commit() returns, and one dropped without commit() leaves nothing.
 //
 // Two steps for an event: store_batch() puts it in the journal (the events table: what a terminal
 // is acknowledged for, each once); apply_stored() then applies journalled events in the order they
@@ -232,25 +232,36 @@ struct CampaignUplift {
     double incremental_revenue = 0;              // uplift x targeted members
 };
 
-class Storage {
+// One group commit of sync's writes. Every call succeeds or changes nothing; a call that throws
+// StorageError leaves the others of the group standing. Throws StorageError for what the database
+// cannot do (transient() tells its state from a bad request).
+class JournalWrite {
 public:
-    virtual ~Storage() = default;
-
-    // ---- sync (inside write_group) ----------------------------------------------------------------
-    // Runs `work` in one durable transaction; throws (everything rolled back) when it cannot commit.
-    virtual void write_group(const std::function<void()>& work) = 0;
+    // Rolls back everything not committed.
+    virtual ~JournalWrite() = default;
     // Records the contact; answers the highest sequence held for the terminal's database. A
     // terminal whose database changed or was restored from a backup starts a new numbering (the
     // old events stay), recorded as a "database_replaced" / "database_restored" conflict.
     virtual HelloResult record_hello(const TerminalContact& contact) = 0;
     // Connections are counted, so an old link's late disconnect leaves a reconnected terminal connected.
     virtual void record_disconnect(const std::string& terminal_id, Clock::time_point at) = 0;
-    // No terminal is connected (a server starting: what a crashed one left counts for nothing).
-    virtual void forget_connections() = 0;
     // Journals the events not held yet (sequence gaps and unknown kinds are recorded as conflicts).
-    // Throws StorageError (nothing stored) for a batch it cannot take.
+    // Throws StorageError (nothing of the batch stored) for a batch it cannot take.
     virtual BatchResult store_batch(const std::string& terminal_id, const v1::EventBatch& batch,
                                     Clock::time_point received_at) = 0;
+    // Makes the group durable; throws StorageError (everything rolled back) when it cannot.
+    virtual void commit() = 0;
+};
+
+class Storage {
+public:
+    virtual ~Storage() = default;
+
+    // ---- sync ---------------------------------------------------------------------------------------
+    // A new group commit (one open at a time per Storage).
+    virtual std::unique_ptr<JournalWrite> begin_journal() = 0;
+    // No terminal is connected (a server starting: what a crashed one left counts for nothing).
+    virtual void forget_connections() = 0;
     // Applies up to `limit` journalled events not applied yet, oldest first, in one durable
     // transaction of its own; answers how many. An event that cannot be applied is recorded as an
     // "event_not_applied" conflict and passed over (it never blocks the ones behind it).

@@ -463,32 +463,34 @@ Chain generate(const Options& options) {
 }
 
 void journal(Storage& storage, const Chain& chain, std::size_t batch_events) {
-    storage.write_group([&] {
+    {
+        const auto write = storage.begin_journal();
         for (std::size_t s = 0; s < chain.stores.size(); ++s) {
             for (const auto& terminal : chain.terminals[s]) {
                 const auto it = chain.events.find(terminal);
                 const std::size_t held = it == chain.events.end() ? 0 : it->second.size();
-                storage.record_hello(TerminalContact{.store_id = chain.stores[s],
-                                                     .terminal_id = terminal,
-                                                     .database_id = "synth",
-                                                     .id_tag = "SYNTH",
-                                                     .software_version = "synth",
-                                                     .acked_through = 0,
-                                                     .next_sequence = held + 1,
-                                                     .catalog_version = 0,
-                                                     .at = Clock::now()});
+                write->record_hello(TerminalContact{.store_id = chain.stores[s],
+                                                    .terminal_id = terminal,
+                                                    .database_id = "synth",
+                                                    .id_tag = "SYNTH",
+                                                    .software_version = "synth",
+                                                    .acked_through = 0,
+                                                    .next_sequence = held + 1,
+                                                    .catalog_version = 0,
+                                                    .at = Clock::now()});
             }
         }
-    });
+        write->commit();
+    }
     const auto all = chain.in_time_order();
     for (std::size_t from = 0; from < all.size(); from += batch_events) {
         std::map<std::string, v1::EventBatch> batches;
         for (std::size_t i = from; i < std::min(all.size(), from + batch_events); ++i)
             *batches[all[i]->header().terminal_id()].add_events() = *all[i];
-        storage.write_group([&] {
-            for (const auto& [terminal, batch] : batches)
-                storage.store_batch(terminal, batch, Clock::now());
-        });
+        const auto write = storage.begin_journal();
+        for (const auto& [terminal, batch] : batches)
+            write->store_batch(terminal, batch, Clock::now());
+        write->commit();
     }
 }
 

@@ -125,7 +125,11 @@ struct Till {
         change.set_granted(false);
     }
     void send(hq::Storage& storage) {
-        storage.write_group([&] { storage.store_batch(terminal, batch, hq::Clock::now()); });
+        {
+            const auto write = storage.begin_journal();
+            write->store_batch(terminal, batch, hq::Clock::now());
+            write->commit();
+        }
         while (storage.apply_stored(500) > 0) {
         }
         batch.Clear();

@@ -133,7 +133,11 @@ TEST_CASE("export holds everything about one customer, erasure forgets them for 
     header(consent);
     consent.mutable_consent()->set_customer_id(who.customer_id);
     consent.mutable_consent()->add_changes()->set_purpose(v1::CONSENT_PURPOSE_PROFILING);
-    storage->write_group([&] { storage->store_batch(terminal, late, hq::Clock::now()); });
+    {
+        const auto write = storage->begin_journal();
+        write->store_batch(terminal, late, hq::Clock::now());
+        write->commit();
+    }
     while (storage->apply_stored(100) > 0) {
     }
     CHECK_FALSE(storage->customer(who.customer_id).has_value());

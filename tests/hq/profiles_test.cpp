@@ -223,7 +223,11 @@ TEST_CASE("withdrawing profiling consent deletes the profile, and later purchase
     buy.mutable_purchase()->set_sale_id(terminal + "-LATER-000001");
     buy.mutable_purchase()->set_customer_id(someone.customer_id);
     *batch.add_events() = buy;
-    storage->write_group([&] { storage->store_batch(terminal, batch, hq::Clock::now()); });
+    {
+        const auto write = storage->begin_journal();
+        write->store_batch(terminal, batch, hq::Clock::now());
+        write->commit();
+    }
     while (storage->apply_stored(100) > 0) {
     }
     CHECK_FALSE(storage->profile(someone.customer_id).has_value());
@@ -249,17 +253,19 @@ TEST_CASE("a return that arrives before its sale, and before the customer has a 
     test::TempDir dir;
     auto storage = hq::open_sqlite_storage(dir / "hq.db");
     const std::string terminal = "S0001-T01";
-    storage->write_group([&] {
-        storage->record_hello({.store_id = "S0001",
-                               .terminal_id = terminal,
-                               .database_id = "db",
-                               .id_tag = "TAG01",
-                               .software_version = "test",
-                               .acked_through = 0,
-                               .next_sequence = 4,
-                               .catalog_version = 0,
-                               .at = hq::Clock::now()});
-    });
+    {
+        const auto write = storage->begin_journal();
+        write->record_hello({.store_id = "S0001",
+                             .terminal_id = terminal,
+                             .database_id = "db",
+                             .id_tag = "TAG01",
+                             .software_version = "test",
+                             .acked_through = 0,
+                             .next_sequence = 4,
+                             .catalog_version = 0,
+                             .at = hq::Clock::now()});
+        write->commit();
+    }
     v1::EventBatch batch;
     auto next = [&, sequence = std::uint64_t{0}]() mutable {
         v1::Event& e = *batch.add_events();
@@ -293,7 +299,11 @@ TEST_CASE("a return that arrives before its sale, and before the customer has a 
     line->set_gtin("4006381333931");
     line->set_department("dairy");
     line->mutable_line_total()->set_minor_units(300);
-    storage->write_group([&] { storage->store_batch(terminal, batch, hq::Clock::now()); });
+    {
+        const auto write = storage->begin_journal();
+        write->store_batch(terminal, batch, hq::Clock::now());
+        write->commit();
+    }
     while (storage->apply_stored(100) > 0) {
     }
     const auto p = storage->profile("S0001-T01-TAG01-C000001");

@@ -49,14 +49,22 @@ v1::EventBatch batch_of(std::initializer_list<v1::Event> events) {
 
 std::uint64_t hello(hq::Storage& s, const hq::TerminalContact& c) {
     std::uint64_t held = 0;
-    s.write_group([&] { held = s.record_hello(c).stored_through; });
+    {
+        const auto write = s.begin_journal();
+        held = write->record_hello(c).stored_through;
+        write->commit();
+    }
     return held;
 }
 
 // Journals the batch and applies everything journalled, as the ingest's writer does when idle.
 hq::BatchResult store(hq::Storage& s, const v1::EventBatch& batch, const std::string& terminal = "S0042-T03") {
     hq::BatchResult result;
-    s.write_group([&] { result = s.store_batch(terminal, batch, hq::Clock::now()); });
+    {
+        const auto write = s.begin_journal();
+        result = write->store_batch(terminal, batch, hq::Clock::now());
+        write->commit();
+    }
     while (s.apply_stored(100) > 0) {
     }
     REQUIRE(s.unapplied() == 0);
@@ -129,11 +137,23 @@ TEST_CASE("a batch is stored once: replays and overlapping batches add nothing, 
     CHECK(terminals[0].events == 4);
     CHECK(terminals[0].connected);
     // Two hellos (the old link not yet noticed dead): the old one's disconnect leaves it connected.
-    s->write_group([&] { s->record_disconnect("S0042-T03", hq::Clock::now()); });
+    {
+        const auto write = s->begin_journal();
+        write->record_disconnect("S0042-T03", hq::Clock::now());
+        write->commit();
+    }
     CHECK(s->terminals()[0].connected);
-    s->write_group([&] { s->record_disconnect("S0042-T03", hq::Clock::now()); });
+    {
+        const auto write = s->begin_journal();
+        write->record_disconnect("S0042-T03", hq::Clock::now());
+        write->commit();
+    }
     CHECK_FALSE(s->terminals()[0].connected);
-    s->write_group([&] { s->record_hello(contact("S0042-T03")); });
+    {
+        const auto write = s->begin_journal();
+        write->record_hello(contact("S0042-T03"));
+        write->commit();
+    }
     s->forget_connections();  // a server starting again
     CHECK_FALSE(s->terminals()[0].connected);
     CHECK(s->conflicts().empty());
@@ -145,13 +165,15 @@ TEST_CASE("journalled events are applied behind the journal, in order, each exac
         auto s = hq::open_sqlite_storage(dir / "hq.db");
         hello(*s, contact("S0042-T03"));
         hq::BatchResult result;
-        s->write_group([&] {
-            result = s->store_batch(
+        {
+            const auto write = s->begin_journal();
+            result = write->store_batch(
                 "S0042-T03",
                 batch_of({enrollment(1, "S0042-T03-TAG01-C000001", "6036000000000013"),
                           with_points(purchase(2), "S0042-T03-TAG01-C000001", 50, 0), purchase(3), purchase(4)}),
                 hq::Clock::now());
-        });
+            write->commit();
+        }
         CHECK(result.stored_through == 4);  // what the terminal is acknowledged for
         CHECK(s->unapplied() == 4);
         CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 0);
@@ -179,7 +201,11 @@ TEST_CASE("journalled events are applied behind the journal, in order, each exac
             "VALUES ('S0042-T03', 1, 5, 'purchase', 'S0042', 0, 0, x'ffffffff')");
         raw.exec("UPDATE terminals SET stored_through = 5 WHERE terminal_id = 'S0042-T03'");
     }
-    s->write_group([&] { s->store_batch("S0042-T03", batch_of({purchase(6)}), hq::Clock::now()); });
+    {
+        const auto write = s->begin_journal();
+        write->store_batch("S0042-T03", batch_of({purchase(6)}), hq::Clock::now());
+        write->commit();
+    }
     CHECK(s->apply_stored(100) == 2);
     CHECK(count(dir / "hq.db", "SELECT count(*) FROM sales") == 4);
     const auto conflicts = s->conflicts();
@@ -199,16 +225,18 @@ TEST_CASE("a batch the storage cannot take fails alone and leaves nothing, the r
     std::string refused;
     hq::StorageErrc refused_kind{};
     hq::BatchResult good;
-    s->write_group([&] {
+    {
+        const auto write = s->begin_journal();
         try {
-            s->store_batch("S0042-T03", batch_of({purchase(1), unnumbered}), hq::Clock::now());
+            write->store_batch("S0042-T03", batch_of({purchase(1), unnumbered}), hq::Clock::now());
         } catch (const hq::StorageError& e) {
             refused = e.what();
             refused_kind = e.kind();
             CHECK_FALSE(e.transient());
         }
-        good = s->store_batch("S0042-T04", batch_of({purchase(1, "S0042-T04")}), hq::Clock::now());
-    });
+        good = write->store_batch("S0042-T04", batch_of({purchase(1, "S0042-T04")}), hq::Clock::now());
+        write->commit();
+    }
     CHECK(refused.find("event with sequence 0") != std::string::npos);
     CHECK(refused_kind == hq::StorageErrc::invalid);
     CHECK(good.stored_through == 1);
@@ -425,11 +453,19 @@ TEST_CASE("a terminal database restored from a backup: told so, sends from its a
     restored.next_sequence = 4;
     restored.acked_through = 2;
     hq::HelloResult result;
-    s->write_group([&] { result = s->record_hello(restored); });
+    {
+        const auto write = s->begin_journal();
+        result = write->record_hello(restored);
+        write->commit();
+    }
     CHECK(result.database_restored);
     CHECK(result.stored_through == 2);
     // The Welcome lost with the link: the terminal comes back still using its old tag, and is told again.
-    s->write_group([&] { result = s->record_hello(restored); });
+    {
+        const auto write = s->begin_journal();
+        result = write->record_hello(restored);
+        write->commit();
+    }
     CHECK(result.database_restored);
     CHECK(result.stored_through == 2);
     // It sends 3 again (held already in the old numbering: the same sale), then what it made
@@ -445,10 +481,18 @@ TEST_CASE("a terminal database restored from a backup: told so, sends from its a
     restored.next_sequence = 6;
     restored.acked_through = 5;
     restored.id_tag = "NEW01";
-    s->write_group([&] { result = s->record_hello(restored); });
+    {
+        const auto write = s->begin_journal();
+        result = write->record_hello(restored);
+        write->commit();
+    }
     CHECK_FALSE(result.database_restored);
     CHECK(result.stored_through == 5);
-    s->write_group([&] { result = s->record_hello(restored); });
+    {
+        const auto write = s->begin_journal();
+        result = write->record_hello(restored);
+        write->commit();
+    }
     CHECK_FALSE(result.database_restored);
 }
 
@@ -733,7 +777,11 @@ TEST_CASE(
     bool transient = false;
     std::string what;
     try {
-        s->write_group([&] { s->store_batch("S0042-T03", backlog, hq::Clock::now()); });
+        {
+            const auto write = s->begin_journal();
+            write->store_batch("S0042-T03", backlog, hq::Clock::now());
+            write->commit();
+        }
     } catch (const hq::StorageError& e) {
         kind = e.kind();
         transient = e.transient();
@@ -773,4 +821,19 @@ TEST_CASE("storage errors name their kind: unknown, conflicting and unreadable a
         CHECK(e.kind() == hq::StorageErrc::corrupt);
         CHECK_THAT(e.what(), Catch::Contains("garbage.db"));
     }
+}
+
+TEST_CASE("a group commit dropped without commit() leaves nothing, and the same batch is new afterwards") {
+    TempDir dir;
+    auto s = hq::open_sqlite_storage(dir / "hq.db");
+    hello(*s, contact("S0042-T03"));
+    {
+        const auto write = s->begin_journal();
+        CHECK(write->store_batch("S0042-T03", batch_of({purchase(1), purchase(2)}), hq::Clock::now()).new_events == 2);
+    }  // an exception between the batches and the commit ends up here
+    CHECK(count(dir / "hq.db", "SELECT count(*) FROM events") == 0);
+    CHECK(count(dir / "hq.db", "SELECT stored_through FROM terminals WHERE terminal_id = 'S0042-T03'") == 0);
+    const hq::BatchResult again = store(*s, batch_of({purchase(1), purchase(2)}));
+    CHECK(again.new_events == 2);
+    CHECK(again.stored_through == 2);
 }
