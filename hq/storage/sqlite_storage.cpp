@@ -14,6 +14,7 @@
 #include "common/sqlite/migrations.hpp"
 #include "domain/currency.hpp"
 #include "domain/terminal_ids.hpp"
+#include "hq/rules/journal_rules.hpp"
 #include "hq/rules/redaction.hpp"
 #include "hq/storage/affinity.hpp"
 #include "hq/storage/alerts.hpp"
@@ -493,41 +494,34 @@ public:
             const std::int64_t epoch = find.column_int64(1);
             auto stored = static_cast<std::uint64_t>(find.column_int64(2));
             find.reset();
+            // Which events are new is the journal rule's to say (the high-water mark).
+            std::vector<rules::BatchEvent> entries;
+            entries.reserve(static_cast<std::size_t>(batch.events_size()));
+            for (const auto& event : batch.events())
+                entries.push_back({event.header().sequence(), !event_kind(event).empty()});
+            const rules::BatchPlan plan = rules::plan_batch(terminal_id, stored, entries);
+            if (!plan.refused.empty()) throw StorageError(StorageErrc::invalid, plan.refused);
             BatchResult result;
             const std::int64_t now = to_unix_ms(received_at);
             std::string body;
-            for (const auto& event : batch.events()) {
-                const std::uint64_t sequence = event.header().sequence();
+            auto& insert = db_.cached(
+                "INSERT INTO events (terminal_id, epoch, sequence, kind, store_id, terminal_time, received_at, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            for (const std::size_t i : plan.new_events) {
+                const v1::Event& event = batch.events(static_cast<int>(i));
                 const std::string_view kind = event_kind(event);
-                if (sequence == 0 || sequence > static_cast<std::uint64_t>(INT64_MAX)) {
-                    throw StorageError(StorageErrc::invalid,
-                                       "event with sequence " + std::to_string(sequence) + " (must be 1 or more)");
-                }
-                const bool known = !kind.empty();
                 event.SerializeToString(&body);
-                auto& insert = db_.cached(
-                    "INSERT OR IGNORE INTO events (terminal_id, epoch, sequence, kind, store_id, terminal_time, "
-                    "received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                insert.reset();
                 insert
-                    .bind_all(terminal_id, epoch, static_cast<std::int64_t>(sequence), known ? kind : "unknown",
-                              store_id, event_time(event, now), now)
+                    .bind_all(terminal_id, epoch, static_cast<std::int64_t>(entries[i].sequence),
+                              kind.empty() ? "unknown" : kind, store_id, event_time(event, now), now)
                     .bind_blob(8, body)
                     .run();
-                if (db_.changes() == 0) continue;  // a replay: held already
-                if (sequence > stored + 1) {
-                    conflict("sequence_gap", store_id, terminal_id, sequence, "",
-                             "events " + std::to_string(stored + 1) + " to " + std::to_string(sequence - 1) +
-                                 " of terminal " + terminal_id + " never arrived before " + std::to_string(sequence));
-                }
-                if (!known) {
-                    // Kept as it came (a newer till's kind, or a bug): never a reason to stop the backlog.
-                    conflict("unknown_event", store_id, terminal_id, sequence, "",
-                             "event " + std::to_string(sequence) + " of terminal " + terminal_id +
-                                 " has a body this head office does not know; stored unread");
-                }
-                stored = std::max(stored, sequence);
-                ++result.new_events;
             }
+            for (const auto& c : plan.conflicts)
+                conflict(c.kind, store_id, terminal_id, c.sequence, "", c.detail);
+            stored = plan.stored_through;
+            result.new_events = plan.new_events.size();
             db_.cached(
                    "UPDATE terminals SET stored_through = ?, events = events + ?, last_contact = ?, "
                    "reported_through = max(reported_through, ?) WHERE terminal_id = ?")
