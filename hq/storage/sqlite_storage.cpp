@@ -14,6 +14,7 @@
 #include "common/sqlite/migrations.hpp"
 #include "domain/currency.hpp"
 #include "domain/terminal_ids.hpp"
+#include "hq/rules/hello_rules.hpp"
 #include "hq/rules/journal_rules.hpp"
 #include "hq/rules/redaction.hpp"
 #include "hq/storage/affinity.hpp"
@@ -408,56 +409,35 @@ public:
                     .bind_all(c.terminal_id, c.store_id, c.database_id, at, at)
                     .run();
             } else {
-                const std::string held_database = find.column_text(0);
-                const std::int64_t epoch = find.column_int64(1);
-                const std::int64_t stored = find.column_int64(2);
-                const std::string restored_tag = find.column_text(3);
+                const rules::HeldTerminal held{.database_id = find.column_text(0),
+                                               .epoch = find.column_int64(1),
+                                               .stored_through = static_cast<std::uint64_t>(find.column_int64(2)),
+                                               .restored_tag = find.column_text(3)};
                 find.reset();
-                // Told before, but the terminal still makes ids with the tag it had when restored (the
-                // Welcome was lost with the link): told again, until its hello shows a new tag.
-                if (!restored_tag.empty()) {
-                    if (c.id_tag == restored_tag) {
-                        result.database_restored = true;
-                    } else {
-                        db_.cached("UPDATE terminals SET restored_tag = '' WHERE terminal_id = ?")
-                            .bind(1, c.terminal_id)
-                            .run();
-                    }
-                }
-                const std::uint64_t terminal_holds = c.next_sequence > 0 ? c.next_sequence - 1 : 0;
-                if (!c.database_id.empty() && held_database == c.database_id &&
-                    terminal_holds < static_cast<std::uint64_t>(stored)) {
-                    // Restored from a backup: its new events would reuse sequences head office holds.
-                    conflict("database_restored", c.store_id, c.terminal_id, 0, "",
-                             "terminal " + c.terminal_id + " came back holding events through " +
-                                 std::to_string(terminal_holds) + " but head office holds through " +
-                                 std::to_string(stored) +
-                                 " (restored from a backup?); its sequences are counted again from " +
-                                 std::to_string(std::min(c.acked_through, terminal_holds) + 1) +
-                                 " and its new ids are tagged anew");
-                    result.database_restored = true;
-                    // What it saw acknowledged is held (in the old numbering): it sends from there on.
-                    db_.cached(
-                           "UPDATE terminals SET epoch = ?, stored_through = ?, reported_through = 0, restored_tag = ? "
-                           "WHERE terminal_id = ?")
-                        .bind_all(epoch + 1, static_cast<std::int64_t>(std::min(c.acked_through, terminal_holds)),
-                                  c.id_tag, c.terminal_id)
+                const rules::HelloPlan plan = rules::plan_hello(held, {.terminal_id = c.terminal_id,
+                                                                       .database_id = c.database_id,
+                                                                       .id_tag = c.id_tag,
+                                                                       .acked_through = c.acked_through,
+                                                                       .next_sequence = c.next_sequence});
+                result.database_restored = plan.database_restored;
+                if (plan.clear_restored_tag) {
+                    db_.cached("UPDATE terminals SET restored_tag = '' WHERE terminal_id = ?")
+                        .bind(1, c.terminal_id)
                         .run();
                 }
-                if (!c.database_id.empty() && held_database != c.database_id) {
-                    if (!held_database.empty()) {
-                        conflict("database_replaced", c.store_id, c.terminal_id, 0, "",
-                                 "terminal " + c.terminal_id + " came back with another database (" + c.database_id +
-                                     ", was " + held_database + "); its events through " + std::to_string(stored) +
-                                     " are kept and its sequences are counted again from 1");
-                        db_.cached(
-                               "UPDATE terminals SET epoch = ?, stored_through = 0, reported_through = 0 "
-                               "WHERE terminal_id = ?")
-                            .bind_all(epoch + 1, c.terminal_id)
-                            .run();
-                    }
+                for (const auto& noted : plan.conflicts)
+                    conflict(noted.kind, c.store_id, c.terminal_id, noted.sequence, "", noted.detail);
+                if (plan.new_epoch) {
+                    db_.cached(
+                           "UPDATE terminals SET epoch = ?, stored_through = ?, reported_through = 0, "
+                           "restored_tag = coalesce(?, restored_tag) WHERE terminal_id = ?")
+                        .bind_all(plan.new_epoch->epoch, static_cast<std::int64_t>(plan.new_epoch->stored_through),
+                                  plan.new_epoch->restored_tag, c.terminal_id)
+                        .run();
+                }
+                if (plan.database_id) {
                     db_.cached("UPDATE terminals SET database_id = ? WHERE terminal_id = ?")
-                        .bind_all(c.database_id, c.terminal_id)
+                        .bind_all(*plan.database_id, c.terminal_id)
                         .run();
                 }
             }
