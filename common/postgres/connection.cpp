@@ -180,6 +180,59 @@ std::int64_t Result::affected() const {
     return tuples != nullptr && *tuples != '\0' ? std::stoll(tuples) : 0;
 }
 
+// ---- CopyRows ---------------------------------------------------------------------------------
+
+namespace {
+
+void put_big_endian(std::string& out, std::uint64_t value, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i)
+        out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+CopyRows::CopyRows() {
+    // Signature, flags (no OIDs), header extension length.
+    data_.append("PGCOPY\n\377\r\n\0", 11);
+    put_big_endian(data_, 0, 4);
+    put_big_endian(data_, 0, 4);
+}
+
+CopyRows& CopyRows::row(int fields) {
+    put_big_endian(data_, static_cast<std::uint16_t>(fields), 2);
+    ++rows_;
+    return *this;
+}
+
+CopyRows& CopyRows::int64(std::int64_t value) {
+    put_big_endian(data_, 8, 4);
+    put_big_endian(data_, static_cast<std::uint64_t>(value), 8);
+    return *this;
+}
+
+CopyRows& CopyRows::text(std::string_view text) {
+    return bytes(text);
+}
+
+CopyRows& CopyRows::bytes(std::string_view bytes) {
+    put_big_endian(data_, static_cast<std::uint32_t>(bytes.size()), 4);
+    data_.append(bytes);
+    return *this;
+}
+
+CopyRows& CopyRows::null() {
+    put_big_endian(data_, 0xffffffffU, 4);
+    return *this;
+}
+
+const std::string& CopyRows::finish() {
+    if (!finished_) {
+        put_big_endian(data_, 0xffff, 2);
+        finished_ = true;
+    }
+    return data_;
+}
+
 // ---- Connection -------------------------------------------------------------------------------
 
 void ConnectionDeleter::operator()(pg_conn* conn) const noexcept {
@@ -263,6 +316,35 @@ std::optional<std::string> Connection::query_text(std::string_view sql, const Pa
     const Result result = query(sql, params);
     if (result.empty() || result.columns() == 0 || result.is_null(0, 0)) return std::nullopt;
     return result.text(0, 0);
+}
+
+std::int64_t Connection::copy_in(std::string_view copy_sql, CopyRows& rows) {
+    const std::string text{copy_sql};
+    pg_result* started = PQexec(conn_.get(), text.c_str());
+    if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) fail(started, copy_sql);
+    PQclear(started);
+    const std::string& data = rows.finish();
+    if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1 ||
+        PQputCopyEnd(conn_.get(), nullptr) != 1) {
+        fail(nullptr, copy_sql);
+    }
+    std::int64_t copied = 0;
+    std::optional<Error> failed;
+    while (pg_result* result = PQgetResult(conn_.get())) {
+        if (PQresultStatus(result) == PGRES_COMMAND_OK) {
+            copied = Result(result).affected();
+        } else if (!failed) {
+            try {
+                fail(result, copy_sql);
+            } catch (const Error& e) {
+                failed = e;
+            }
+        } else {
+            PQclear(result);
+        }
+    }
+    if (failed) throw *failed;
+    return copied;
 }
 
 // ---- Transaction ------------------------------------------------------------------------------

@@ -109,6 +109,25 @@ private:
     std::unique_ptr<pg_result, ResultDeleter> result_;
 };
 
+// Rows for COPY ... FROM STDIN (FORMAT binary), built in memory: row(n), then n fields.
+class CopyRows {
+public:
+    CopyRows();
+    CopyRows& row(int fields);
+    CopyRows& int64(std::int64_t value);
+    CopyRows& text(std::string_view text);
+    CopyRows& bytes(std::string_view bytes);
+    CopyRows& null();
+    std::size_t rows() const noexcept { return rows_; }
+    // The whole stream, trailer included (no row may follow).
+    const std::string& finish();
+
+private:
+    std::string data_;
+    std::size_t rows_ = 0;
+    bool finished_ = false;
+};
+
 struct ConnectionDeleter {
     void operator()(pg_conn* conn) const noexcept;
 };
@@ -130,6 +149,9 @@ public:
     // The first column of the first row, or nullopt when there is none or it is NULL.
     std::optional<std::int64_t> query_int64(std::string_view sql, const Params& params = {});
     std::optional<std::string> query_text(std::string_view sql, const Params& params = {});
+    // Runs `copy_sql` (COPY table (columns) FROM STDIN (FORMAT binary)) with `rows`; returns how
+    // many rows were copied.
+    std::int64_t copy_in(std::string_view copy_sql, CopyRows& rows);
 
     // Whether the connection is still up (after an error it may not be).
     bool ok() const noexcept;

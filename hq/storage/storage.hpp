@@ -253,24 +253,32 @@ public:
     virtual void commit() = 0;
 };
 
-class Storage {
+// The journal as the sync path sees it (every backend): group commits of hellos, batches and
+// disconnects, and what the fleet looks like from them (terminals, conflicts). Tested against
+// every backend by one contract suite (tests/hq/journal_contract_test.cpp).
+class Journal {
 public:
-    virtual ~Storage() = default;
-
-    // ---- sync ---------------------------------------------------------------------------------------
-    // A new group commit (one open at a time per Storage).
+    virtual ~Journal() = default;
+    // A new group commit (one open at a time per object).
     virtual std::unique_ptr<JournalWrite> begin_journal() = 0;
     // No terminal is connected (a server starting: what a crashed one left counts for nothing).
     virtual void forget_connections() = 0;
+    // Journalled events not applied yet.
+    virtual std::uint64_t unapplied() = 0;
+    virtual std::uint64_t catalog_version() = 0;
+    virtual std::vector<TerminalRow> terminals() = 0;
+    virtual std::vector<ConflictRow> conflicts() = 0;
+};
+
+class Storage : public Journal {
+public:
+    // ---- sync ---------------------------------------------------------------------------------------
     // Applies up to `limit` journalled events not applied yet, oldest first, in one durable
     // transaction of its own; answers how many. An event that cannot be applied is recorded as an
     // "event_not_applied" conflict and passed over (it never blocks the ones behind it).
     virtual std::size_t apply_stored(std::size_t limit) = 0;
-    // Journalled events not applied yet.
-    virtual std::uint64_t unapplied() = 0;
 
     // ---- catalog -----------------------------------------------------------------------------------
-    virtual std::uint64_t catalog_version() = 0;
     // Everything changed after `have`, in parts of about `part_bytes` each; a full resync when the
     // terminal has nothing, or claims a version head office never had.
     virtual std::vector<v1::CatalogDelta> catalog_since(std::uint64_t have, std::size_t part_bytes) = 0;
@@ -286,8 +294,6 @@ public:
     virtual std::uint64_t rotate_contact_key() = 0;
     // Throws StorageError naming what is unknown (offer, customer).
     virtual void assign(const v1::OfferAssignment& assignment) = 0;
-    virtual std::vector<TerminalRow> terminals() = 0;
-    virtual std::vector<ConflictRow> conflicts() = 0;
     virtual Summary summary() = 0;
     virtual std::optional<v1::Customer> customer(const std::string& customer_id) = 0;
 

@@ -130,3 +130,34 @@ TEST_CASE("a connection the server drops says so, and connects again") {
     CHECK(db.ok());
     CHECK(db.query_int64("SELECT 2") == 2);  // prepared again on the new connection
 }
+
+TEST_CASE("rows copied in binary keep their values, and a bad copy names the problem and keeps nothing") {
+    test::TestDatabase database;
+    pq::Connection db(database.url());
+    db.exec("CREATE TABLE t (id bigint PRIMARY KEY, name text, body bytea)");
+    pq::CopyRows rows;
+    const std::string bytes("\0\xff\x01", 3);
+    rows.row(3).int64(-7).text("Zoë").bytes(bytes);
+    rows.row(3).int64(8).null().null();
+    CHECK(rows.rows() == 2);
+    CHECK(db.copy_in("COPY t (id, name, body) FROM STDIN (FORMAT binary)", rows) == 2);
+    const pq::Result read = db.query("SELECT id, name, body FROM t ORDER BY id");
+    REQUIRE(read.rows() == 2);
+    CHECK(read.int64(0, 0) == -7);
+    CHECK(read.text(0, 1) == "Zoë");
+    CHECK(read.bytes(0, 2) == bytes);
+    CHECK(read.is_null(1, 1));
+    CHECK(read.is_null(1, 2));
+
+    pq::CopyRows duplicate;
+    duplicate.row(3).int64(9).null().null();
+    duplicate.row(3).int64(8).null().null();  // held already
+    try {
+        db.copy_in("COPY t (id, name, body) FROM STDIN (FORMAT binary)", duplicate);
+        FAIL("a copy with a duplicate key succeeded");
+    } catch (const pq::Error& e) {
+        CHECK(e.is_unique_violation());
+    }
+    CHECK(db.query_int64("SELECT count(*) FROM t") == 2);
+    CHECK(db.ok());
+}

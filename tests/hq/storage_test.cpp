@@ -11,41 +11,19 @@
 #include "domain/contact.hpp"
 #include "hq/ingest/catalog_reader.hpp"
 #include "terminal/store/local_store.hpp"
+#include "tests/hq/journal_events.hpp"
 #include "tests/store/sample_sale.hpp"
 #include "tests/support/small_disk.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace loyalty;
+using loyalty::test::batch_of;
+using loyalty::test::contact;
 using loyalty::test::eur;
+using loyalty::test::purchase;
 using loyalty::test::TempDir;
 
 namespace {
-
-hq::TerminalContact contact(const std::string& terminal, const std::string& database = "db-1") {
-    return {.store_id = "S0042",
-            .terminal_id = terminal,
-            .database_id = database,
-            .id_tag = "TAG01",
-            .software_version = "0.1.0",
-            .acked_through = 0,
-            .next_sequence = 1'000'000,  // holds more than head office: no restore
-            .catalog_version = 0,
-            .at = hq::Clock::now()};
-}
-
-v1::Event purchase(std::uint64_t sequence, const std::string& terminal = "S0042-T03") {
-    v1::Event e = test::make_purchase(terminal + "-" + std::to_string(sequence), 3, 0);
-    e.mutable_header()->set_sequence(sequence);
-    e.mutable_header()->set_terminal_id(terminal);
-    return e;
-}
-
-v1::EventBatch batch_of(std::initializer_list<v1::Event> events) {
-    v1::EventBatch batch;
-    for (const auto& e : events)
-        *batch.add_events() = e;
-    return batch;
-}
 
 std::uint64_t hello(hq::Storage& s, const hq::TerminalContact& c) {
     std::uint64_t held = 0;
