@@ -331,13 +331,17 @@ StorageErrc kind_of(const sqlite::Error& e) {
     }
 }
 
+[[noreturn]] void rethrow_as_storage_error(const sqlite::Error& e) {
+    throw StorageError(kind_of(e), e.what());
+}
+
 // Runs `work`, its SQLite errors thrown again as StorageError.
 template <typename Work>
 auto translated(Work&& work) -> decltype(work()) {
     try {
         return work();
     } catch (const sqlite::Error& e) {
-        throw StorageError(kind_of(e), e.what());
+        rethrow_as_storage_error(e);
     }
 }
 
@@ -690,7 +694,7 @@ public:
 
     // ---- administration ---------------------------------------------------------------------------
 
-    void put_offers(const std::vector<v1::Offer>& list, const v1::PointsRules* rules) override {
+    void put_offers(const std::vector<v1::Offer>& list, const v1::PointsRules* rules) override try {
         write_group([&] {
             const std::int64_t now = to_unix_ms(Clock::now());
             for (const v1::Offer& offer : list) {
@@ -709,6 +713,8 @@ public:
                     .run();
             }
         });
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     // The campaign (not retired) that assigns the offer, if any.
@@ -747,7 +753,7 @@ public:
             .run();
     }
 
-    std::vector<OfferRow> offers(bool include_retired) override {
+    std::vector<OfferRow> offers(bool include_retired) override try {
         std::vector<OfferRow> rows;
         auto& select = db_.cached(
             "SELECT o.body, o.retired_at IS NOT NULL, "
@@ -767,9 +773,11 @@ public:
         }
         select.reset();
         return rows;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::uint64_t rotate_contact_key() override {
+    std::uint64_t rotate_contact_key() override try {
         std::uint64_t version = 0;
         write_group([&] {
             version = static_cast<std::uint64_t>(bump());
@@ -781,9 +789,11 @@ public:
                 .run();
         });
         return version;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    bool retire_offer(const std::string& offer_id) override {
+    bool retire_offer(const std::string& offer_id) override try {
         bool retired = false;
         write_group([&] {
             auto& find = db_.cached("SELECT 1 FROM offers WHERE offer_id = ? AND retired_at IS NULL");
@@ -797,9 +807,11 @@ public:
                 .run();
         });
         return retired;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    void assign(const v1::OfferAssignment& a) override {
+    void assign(const v1::OfferAssignment& a) override try {
         write_group([&] {
             auto& offer = db_.cached("SELECT 1 FROM offers WHERE offer_id = ? AND retired_at IS NULL");
             offer.bind(1, a.offer_id());
@@ -827,9 +839,11 @@ public:
                           to_unix_ms(Clock::now()), bump())
                 .run();
         });
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::vector<TerminalRow> terminals() override {
+    std::vector<TerminalRow> terminals() override try {
         std::vector<TerminalRow> rows;
         auto& select = db_.cached(
             "SELECT store_id, terminal_id, software_version, stored_through, "
@@ -849,9 +863,11 @@ public:
         }
         select.reset();
         return rows;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::vector<ConflictRow> conflicts() override {
+    std::vector<ConflictRow> conflicts() override try {
         std::vector<ConflictRow> rows;
         auto& select = db_.cached(
             "SELECT id, kind, detected_at, store_id, terminal_id, sequence, customer_id, detail FROM conflicts "
@@ -869,9 +885,11 @@ public:
         }
         select.reset();
         return rows;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    Summary summary() override {
+    Summary summary() override try {
         sqlite::Transaction snapshot(db_, sqlite::Transaction::Kind::deferred);
         Summary s;
         std::map<std::string, StoreSales> stores;
@@ -923,15 +941,19 @@ public:
         s.unapplied = unapplied();
         s.conflicts = static_cast<std::uint64_t>(db_.query_int64("SELECT count(*) FROM conflicts").value_or(0));
         return s;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::optional<v1::Customer> customer(const std::string& customer_id) override {
+    std::optional<v1::Customer> customer(const std::string& customer_id) override try {
         auto& select = db_.cached(std::string{k_select_customer} + " WHERE customer_id = ? AND erased_at IS NULL");
         select.bind(1, customer_id);
         std::optional<v1::Customer> found;
         if (select.step()) found = read_customer(select);
         select.reset();
         return found;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
 private:
@@ -1514,17 +1536,21 @@ private:
         return c;
     }
 
-    std::vector<Rule> bought_together(std::size_t limit, double min_lift) override {
+    std::vector<Rule> bought_together(std::size_t limit, double min_lift) override try {
         return affinities_.rules(limit, min_lift);
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     std::vector<std::string> likely_to_buy(const std::string& gtin, double min_lift,
-                                           Clock::time_point not_since) override {
+                                           Clock::time_point not_since) override try {
         return affinities_.likely_to_buy(gtin, min_lift, to_unix_ms(not_since));
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     ProfileRefresh refresh_profiles(Clock::time_point now, const TierThresholds& tiers, const AffinityOptions& affinity,
-                                    const std::function<bool()>& stop) override {
+                                    const std::function<bool()>& stop) override try {
         auto stopping = [&] { return stop && stop(); };
         // Short transactions, so a serving head office's writer is never held up for long.
         constexpr std::size_t k_chunk = 2000;
@@ -1553,25 +1579,31 @@ private:
         result.rules =
             affinities_.refresh(now_ms, affinity, [this](const std::function<void()>& work) { write_group(work); });
         return result;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     std::optional<Profile> profile(const std::string& customer_id) override { return profiles_.find(customer_id); }
 
     Report report(const ReportRequest& request) override { return run_report(db_, request); }
 
-    std::vector<Alert> alerts(const AlertOptions& options, Clock::time_point from, Clock::time_point to) override {
+    std::vector<Alert> alerts(const AlertOptions& options, Clock::time_point from, Clock::time_point to) override try {
         return find_alerts(db_, options, to_unix_ms(from), to_unix_ms(to));
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::optional<std::string> export_customer(const std::string& customer_id) override {
+    std::optional<std::string> export_customer(const std::string& customer_id) override try {
         const auto c = customer(customer_id);
         if (!c) return std::nullopt;
         std::string json;
         (void)google::protobuf::util::MessageToJsonString(*c, &json);
         return privacy_.export_json(customer_id, json);
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::optional<Erasure> erase_customer(const std::string& customer_id) override {
+    std::optional<Erasure> erase_customer(const std::string& customer_id) override try {
         std::optional<Erasure> erasure;
         std::vector<std::string> cards;
         write_group([&] {
@@ -1585,11 +1617,13 @@ private:
                                         [this](const std::function<void()>& work) { write_group(work); });
         }
         return erasure;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     // ---- campaigns ----------------------------------------------------------------------------------
 
-    void put_campaign(const v1::Campaign& campaign, const v1::Offer* offer) override {
+    void put_campaign(const v1::Campaign& campaign, const v1::Offer* offer) override try {
         write_group([&] {
             const std::int64_t now = to_unix_ms(Clock::now());
             auto& read = db_.cached("SELECT body, retired_at IS NULL FROM offers WHERE offer_id = ?");
@@ -1620,23 +1654,31 @@ private:
             }
             campaigns_.put(campaign, now);
         });
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     std::vector<CampaignRow> campaigns() override { return campaigns_.list(); }
 
-    bool set_campaign_state(const std::string& campaign_id, v1::CampaignState state) override {
+    bool set_campaign_state(const std::string& campaign_id, v1::CampaignState state) override try {
         bool found = false;
         write_group([&] { found = campaigns_.set_state(campaign_id, state, to_unix_ms(Clock::now())); });
         return found;
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     std::vector<TargetingRun> run_campaigns(Clock::time_point now, const std::string& campaign_id,
-                                            const std::function<bool()>& stop) override {
+                                            const std::function<bool()>& stop) override try {
         return campaigns_.run(to_unix_ms(now), campaign_id, stop);
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
-    std::optional<CampaignUplift> campaign_uplift(const std::string& campaign_id, Clock::time_point now) override {
+    std::optional<CampaignUplift> campaign_uplift(const std::string& campaign_id, Clock::time_point now) override try {
         return campaigns_.uplift(campaign_id, to_unix_ms(now));
+    } catch (const sqlite::Error& e) {
+        rethrow_as_storage_error(e);
     }
 
     bool profiling(const std::string& customer_id) {

@@ -769,6 +769,16 @@ TEST_CASE(
     CHECK(kind == hq::StorageErrc::full);
     CHECK(transient);
     CHECK(hq::make_error_code(kind).message() == "no space left for the database");
+    // Head office's own commands meet the same kind (an offer added while the disk is full).
+    v1::Offer offer;
+    offer.set_offer_id("WHILE-FULL");
+    offer.set_name("added while the disk is full");
+    try {
+        s->put_offers({offer}, nullptr);
+        FAIL("an offer was stored on a full disk");
+    } catch (const hq::StorageError& e) {
+        CHECK(e.kind() == hq::StorageErrc::full);
+    }
     disk.free();
     const hq::BatchResult result = store(*s, backlog);
     CHECK(result.new_events == 199);  // none of them was kept by the failed attempt
