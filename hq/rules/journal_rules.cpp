@@ -1,6 +1,7 @@
 #include "hq/rules/journal_rules.hpp"
 
 #include <cstdint>
+#include <google/protobuf/util/time_util.h>
 
 namespace loyalty::hq::rules {
 
@@ -36,6 +37,12 @@ BatchPlan plan_batch(std::string_view terminal_id, std::uint64_t stored_through,
         plan.stored_through = sequence;
     }
     return plan;
+}
+
+std::int64_t terminal_time_ms(const v1::Event& event, std::int64_t received_ms) {
+    return event.header().has_terminal_time()
+               ? google::protobuf::util::TimeUtil::TimestampToMilliseconds(event.header().terminal_time())
+               : received_ms;
 }
 
 }  // namespace loyalty::hq::rules

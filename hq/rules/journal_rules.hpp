@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "loyalty/v1/events.pb.h"
+
 namespace loyalty::hq::rules {
 
 struct BatchEvent {
@@ -36,5 +38,9 @@ struct BatchPlan {
 };
 
 BatchPlan plan_batch(std::string_view terminal_id, std::uint64_t stored_through, const std::vector<BatchEvent>& batch);
+
+// The time the journal records for an event: the till's clock when it made it (ms since the
+// epoch), or `received_ms` for an event that carries none.
+std::int64_t terminal_time_ms(const v1::Event& event, std::int64_t received_ms);
 
 }  // namespace loyalty::hq::rules

@@ -498,7 +498,7 @@ public:
                 insert.reset();
                 insert
                     .bind_all(terminal_id, epoch, static_cast<std::int64_t>(entries[i].sequence),
-                              kind.empty() ? "unknown" : kind, store_id, event_time(event, now), now)
+                              kind.empty() ? "unknown" : kind, store_id, rules::terminal_time_ms(event, now), now)
                     .bind_blob(8, body)
                     .run();
             }
@@ -1114,18 +1114,13 @@ private:
             .run();
     }
 
-    static std::int64_t event_time(const v1::Event& event, std::int64_t fallback) {
-        return event.header().has_terminal_time() ? TimeUtil::TimestampToMilliseconds(event.header().terminal_time())
-                                                  : fallback;
-    }
-
     // ---- applying one new event ------------------------------------------------------------------
 
     // `journal_id`: the event's row in `events`.
     void apply(const v1::Event& event, std::int64_t journal_id, const std::string& store_id,
                const std::string& terminal_id, std::int64_t now) {
         const std::uint64_t sequence = event.header().sequence();
-        const std::int64_t at = event_time(event, now);
+        const std::int64_t at = rules::terminal_time_ms(event, now);
         if (apply_for_erased(event, journal_id, store_id, terminal_id, sequence, at)) return;
         switch (event.body_case()) {
             case v1::Event::kPurchase: apply_purchase(event.purchase(), store_id, terminal_id, sequence, at); break;

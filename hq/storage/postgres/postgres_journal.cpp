@@ -7,6 +7,7 @@
 #include "common/postgres/migrations.hpp"
 #include "hq/rules/hello_rules.hpp"
 #include "hq/rules/journal_rules.hpp"
+#include "hq/rules/profile_rules.hpp"
 #include "hq/storage/postgres/errors.hpp"
 #include "hq/storage/postgres/schema.hpp"
 #include "proto/event_kind.hpp"
@@ -23,12 +24,6 @@ std::int64_t unix_ms(Clock::time_point t) {
 
 Clock::time_point from_ms(std::int64_t ms) {
     return Clock::time_point{std::chrono::milliseconds{ms}};
-}
-
-std::int64_t event_time(const v1::Event& event, std::int64_t fallback) {
-    return event.header().has_terminal_time()
-               ? google::protobuf::util::TimeUtil::TimestampToMilliseconds(event.header().terminal_time())
-               : fallback;
 }
 
 // A savepoint around one call of a group: it succeeds whole or changes nothing.
@@ -144,10 +139,10 @@ public:
 private:
     friend class PgWrite;
 
-    // The journal's partitions three months ahead, made whenever the month turns (DDL, outside any
-    // group: it locks the journal's parent table briefly).
+    // The journal's partitions three months ahead, made whenever the (UTC) month turns (DDL,
+    // outside any group: it locks the journal's parent table briefly).
     void ensure_partitions(std::int64_t now_ms) {
-        const std::int64_t month = now_ms / (31LL * 86'400'000);  // changes at least once a month
+        const std::int64_t month = rules::month_of(now_ms);
         if (month == partitions_checked_) return;
         db_.query("SELECT loyalty_event_partitions($1, 3)", Params::of(now_ms));
         partitions_checked_ = month;
@@ -284,7 +279,7 @@ private:
                     .int64(static_cast<std::int64_t>(entries[i].sequence))
                     .text(kind.empty() ? std::string_view{"unknown"} : kind)
                     .text(store_id)
-                    .int64(event_time(event, now))
+                    .int64(rules::terminal_time_ms(event, now))
                     .int64(now)
                     .bytes(body);
             }

@@ -40,3 +40,11 @@ TEST_CASE("a sequence of 0 or beyond 2^63 refuses the whole batch") {
     CHECK_FALSE(plan_batch("S1-T1", 0, {{9'223'372'036'854'775'808ULL, true}}).refused.empty());
     CHECK(plan_batch("S1-T1", 0, {}).new_events.empty());
 }
+
+TEST_CASE("the journal records the till's clock, or the time it was received when the event has none") {
+    loyalty::v1::Event event;
+    CHECK(terminal_time_ms(event, 42) == 42);
+    event.mutable_header()->mutable_terminal_time()->set_seconds(1'795'000'000);
+    event.mutable_header()->mutable_terminal_time()->set_nanos(250'000'000);
+    CHECK(terminal_time_ms(event, 42) == 1'795'000'000'250);
+}
