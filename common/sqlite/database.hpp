@@ -20,6 +20,8 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "common/unix_ms.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -152,14 +154,9 @@ private:
     bool open_ = true;
 };
 
-// Milliseconds since the Unix epoch (UTC): the time format of every table.
-inline std::int64_t to_unix_ms(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-inline std::chrono::system_clock::time_point from_unix_ms(std::int64_t ms) {
-    return std::chrono::system_clock::time_point{
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds{ms})};
-}
+// (The same helpers as loyalty::to_unix_ms / from_unix_ms, common/unix_ms.hpp.)
+using loyalty::from_unix_ms;
+using loyalty::to_unix_ms;
 
 // Text that is stored as NULL when empty.
 inline std::optional<std::string> null_if_empty(const std::string& text) {

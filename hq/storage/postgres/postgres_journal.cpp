@@ -5,6 +5,7 @@
 
 #include "common/postgres/connection.hpp"
 #include "common/postgres/migrations.hpp"
+#include "common/unix_ms.hpp"
 #include "hq/rules/hello_rules.hpp"
 #include "hq/rules/journal_rules.hpp"
 #include "hq/rules/profile_rules.hpp"
@@ -17,14 +18,6 @@ namespace {
 
 using postgres::translated;
 using pq::Params;
-
-std::int64_t unix_ms(Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Clock::time_point from_ms(std::int64_t ms) {
-    return Clock::time_point{std::chrono::milliseconds{ms}};
-}
 
 // A savepoint around one call of a group: it succeeds whole or changes nothing.
 template <typename Work>
@@ -56,7 +49,7 @@ void record_conflict(pq::Connection& db, const std::string& kind, const std::str
     db.query(
         "INSERT INTO conflicts (kind, detected_at, store_id, terminal_id, sequence, customer_id, detail) "
         "VALUES ($1, $2, $3, $4, $5, '', $6)",
-        Params::of(kind, unix_ms(Clock::now()), store_id, terminal_id, static_cast<std::int64_t>(sequence), detail));
+        Params::of(kind, to_unix_ms(Clock::now()), store_id, terminal_id, static_cast<std::int64_t>(sequence), detail));
 }
 
 class PgWrite;
@@ -110,7 +103,7 @@ public:
                                 .catalog_version = static_cast<std::uint64_t>(r.int64(i, 5)),
                                 .events = static_cast<std::uint64_t>(r.int64(i, 6)),
                                 .connected = r.int64(i, 7) > 0,
-                                .last_contact = from_ms(r.int64(i, 8))});
+                                .last_contact = from_unix_ms(r.int64(i, 8))});
             }
             return rows;
         });
@@ -125,7 +118,7 @@ public:
             for (int i = 0; i < r.rows(); ++i) {
                 rows.push_back({.id = r.int64(i, 0),
                                 .kind = r.text(i, 1),
-                                .detected_at = from_ms(r.int64(i, 2)),
+                                .detected_at = from_unix_ms(r.int64(i, 2)),
                                 .store_id = r.text(i, 3),
                                 .terminal_id = r.text(i, 4),
                                 .sequence = static_cast<std::uint64_t>(r.int64(i, 5)),
@@ -157,7 +150,7 @@ public:
     explicit PgWrite(PostgresJournal& journal) : db_(journal.db_) {
         translated([&] {
             if (!db_.ok()) db_.reconnect();  // the server came back: a new connection
-            journal.ensure_partitions(unix_ms(Clock::now()));
+            journal.ensure_partitions(to_unix_ms(Clock::now()));
             db_.exec("BEGIN");
         });
         open_ = true;
@@ -182,7 +175,7 @@ public:
                 db_.query(
                     "UPDATE terminals SET connected = greatest(connected - 1, 0), last_contact = $1 "
                     "WHERE terminal_id = $2",
-                    Params::of(unix_ms(at), terminal_id));
+                    Params::of(to_unix_ms(at), terminal_id));
             });
         });
     }
@@ -203,7 +196,7 @@ public:
 private:
     HelloResult hello(const TerminalContact& c) {
         HelloResult result;
-        const std::int64_t at = unix_ms(c.at);
+        const std::int64_t at = to_unix_ms(c.at);
         const pq::Result held = db_.query(
             "SELECT database_id, epoch, stored_through, restored_tag FROM terminals WHERE terminal_id = $1 FOR UPDATE",
             Params::of(c.terminal_id));
@@ -265,7 +258,7 @@ private:
         const rules::BatchPlan plan =
             rules::plan_batch(terminal_id, static_cast<std::uint64_t>(held.int64(0, 2)), entries);
         if (!plan.refused.empty()) throw StorageError(StorageErrc::invalid, plan.refused);
-        const std::int64_t now = unix_ms(received_at);
+        const std::int64_t now = to_unix_ms(received_at);
         if (!plan.new_events.empty()) {
             pq::CopyRows rows;
             std::string body;
