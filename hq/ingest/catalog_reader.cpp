@@ -55,12 +55,9 @@ void CatalogReader::run() {
         bool try_later = false;
         try {
             parts = answer(request);
-        } catch (const StorageError& e) {
-            error = std::string("the catalog cannot be read: ") + e.what();
-            try_later = e.transient();
-            spdlog::error("catalog: delta from version {}: {}", request.have, e.what());
         } catch (const std::exception& e) {
             error = std::string("the catalog cannot be read: ") + e.what();
+            try_later = is_transient(e);
             spdlog::error("catalog: delta from version {}: {}", request.have, e.what());
         }
         request.done(std::move(parts), error, try_later);

@@ -18,11 +18,6 @@ constexpr std::size_t k_apply_chunk = 500;
 // (about ten seconds of applying).
 constexpr std::uint64_t k_apply_behind_limit = 1'000'000;
 
-// Head office's state (database down, disk full) rather than the request's.
-bool transient(const std::exception& e) {
-    const auto* storage = dynamic_cast<const StorageError*>(&e);
-    return storage != nullptr && storage->transient();
-}
 }  // namespace
 
 Ingest::Ingest(std::unique_ptr<Storage> writer, std::unique_ptr<Storage> reader)
@@ -124,7 +119,7 @@ void Ingest::store_group(std::deque<Job>& group) {
         write->commit();
     } catch (const std::exception& e) {
         failed.error = std::string("storage failed, nothing of this batch was kept: ") + e.what();
-        failed.try_later = transient(e);
+        failed.try_later = is_transient(e);
         spdlog::error("ingest: {} ({} request(s) refused{})", e.what(), group.size(),
                       failed.try_later ? ", told to try later" : "");
     }
@@ -163,7 +158,7 @@ void Ingest::hello(const sync::PeerIdentity& peer, const v1::Hello& hello,
                            }
                        } catch (const std::exception& e) {
                            outcome->error = std::string("head office cannot record this terminal: ") + e.what();
-                           outcome->try_later = transient(e);
+                           outcome->try_later = is_transient(e);
                            spdlog::error("ingest: hello of {}: {}", contact.terminal_id, e.what());
                        }
                    },
@@ -191,7 +186,7 @@ void Ingest::store(const sync::PeerIdentity& peer, const v1::EventBatch& batch,
                            *stored = result.new_events;
                        } catch (const std::exception& e) {
                            outcome->error = std::string("batch refused, nothing of it was stored: ") + e.what();
-                           outcome->try_later = transient(e);
+                           outcome->try_later = is_transient(e);
                            spdlog::error("ingest: batch of {}: {}", terminal, e.what());
                        }
                    },

@@ -35,6 +35,12 @@ private:
     StorageErrc kind_;
 };
 
+// Whether `e` is a StorageError of head office's state (callers that catch every exception).
+inline bool is_transient(const std::exception& e) {
+    const auto* storage = dynamic_cast<const StorageError*>(&e);
+    return storage != nullptr && storage->transient();
+}
+
 }  // namespace loyalty::hq
 
 template <>
