@@ -269,7 +269,10 @@ void Connection::fail(pg_result* result, std::string_view context) const {
     std::string message;
     if (result != nullptr) {
         if (const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE)) sqlstate = state;
-        message = trimmed(PQresultErrorMessage(result));
+        // The primary message only: DETAIL and CONTEXT can quote a row's values (a key, a failing
+        // row with a customer's contact or card), which must not reach head office's log.
+        const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+        message = trimmed(primary != nullptr ? primary : PQresultErrorMessage(result));
         PQclear(result);
     }
     if (message.empty()) message = trimmed(PQerrorMessage(conn_.get()));

@@ -25,7 +25,8 @@ struct pg_result;
 
 namespace loyalty::pq {
 
-// A failed libpq call: what() names the operation and PostgreSQL's message; sqlstate() is the
+// A failed libpq call: what() names the operation and PostgreSQL's primary message (never its
+// DETAIL, which may quote the values of a row); sqlstate() is the
 // five-character SQLSTATE ("23505" unique violation, "08006" connection failure, ...), or "" when
 // libpq gave none (the connection is gone).
 class Error : public std::runtime_error {

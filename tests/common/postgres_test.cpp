@@ -161,3 +161,24 @@ TEST_CASE("rows copied in binary keep their values, and a bad copy names the pro
     CHECK(db.query_int64("SELECT count(*) FROM t") == 2);
     CHECK(db.ok());
 }
+
+TEST_CASE("an error never quotes the values of the row it concerns") {
+    test::TestDatabase database;
+    pq::Connection db(database.url());
+    db.exec("CREATE TABLE cards (card text PRIMARY KEY, email text NOT NULL)");
+    db.query("INSERT INTO cards VALUES ($1, $2)", pq::Params::of("6036000000000013", "jane@example.com"));
+    try {
+        db.query("INSERT INTO cards VALUES ($1, $2)", pq::Params::of("6036000000000013", "jane@example.com"));
+        FAIL("a duplicate card was taken");
+    } catch (const pq::Error& e) {
+        CHECK(e.is_unique_violation());
+        CHECK(std::string(e.what()).find("6036000000000013") == std::string::npos);  // DETAIL: Key (card)=(...)
+    }
+    try {
+        db.query("INSERT INTO cards VALUES ($1, NULL)", pq::Params::of("6036000000000021"));
+        FAIL("a row without its e-mail was taken");
+    } catch (const pq::Error& e) {
+        CHECK(e.sqlstate() == "23502");
+        CHECK(std::string(e.what()).find("6036000000000021") == std::string::npos);  // DETAIL: Failing row ...
+    }
+}
