@@ -5,6 +5,8 @@
 // printed). Beside each, the same rows inserted raw: a prepared INSERT loop on SQLite, a binary COPY
 // on PostgreSQL, one transaction per BATCH rows. Prints events/s, the ratio to the raw path and the
 // group commit's p50/p99.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
